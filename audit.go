@@ -1,0 +1,53 @@
+package shelf
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Audit actions.
+const (
+	ActionItemTrash      = "item.trash"
+	ActionItemRestore    = "item.restore"
+	ActionItemPurge      = "item.purge"
+	ActionNoteDelete     = "note.delete"
+	ActionCategoryDelete = "category.delete"
+	ActionUserDelete     = "user.delete"
+	ActionItemsTransfer  = "items.transfer"
+)
+
+// AuditEvent records one destructive action, restore or purge. Events are
+// append-only, and each carries the hash of the one before it, so a changed
+// or removed row breaks the chain.
+type AuditEvent struct {
+	ID         int64           `json:"id"`
+	At         time.Time       `json:"at"`
+	ActorID    *int64          `json:"actor_id"`
+	Action     string          `json:"action"`
+	EntityType string          `json:"entity_type"`
+	EntityID   int64           `json:"entity_id"`
+	Cohort     string          `json:"cohort"`
+	Summary    string          `json:"summary"`
+	Snapshot   json.RawMessage `json:"snapshot"`
+	RequestID  string          `json:"request_id"`
+	RemoteAddr string          `json:"remote_addr"`
+	PrevHash   string          `json:"prev_hash"`
+	Hash       string          `json:"hash"`
+}
+
+// AuditFilter selects audit events; zero fields match everything.
+type AuditFilter struct {
+	ActorID    *int64
+	Action     string
+	EntityType string
+	EntityID   *int64
+	Since      time.Time
+	After      string
+	Limit      int
+}
+
+// AuditPage is one page of events, newest first.
+type AuditPage struct {
+	Events []AuditEvent
+	Next   string
+}

@@ -1,0 +1,137 @@
+package shelf
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Limits on item fields.
+const (
+	MaxNameLen        = 200
+	MaxDescriptionLen = 10000
+	MaxQuantity       = 1_000_000_000
+)
+
+// Item is a thing someone keeps. A trashed item has DeletedAt set; it stays in
+// the Trash, with its notes and loans, until it is restored or purged.
+type Item struct {
+	ID          int64      `json:"id"`
+	OwnerID     int64      `json:"-"`
+	CategoryID  *int64     `json:"category_id"`
+	Name        string     `json:"name"`
+	Description string     `json:"description"`
+	Quantity    int64      `json:"quantity"`
+	Version     int64      `json:"version"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+	DeletedAt   *time.Time `json:"deleted_at,omitempty"`
+	DeletedBy   *int64     `json:"deleted_by,omitempty"`
+	Cohort      string     `json:"-"`
+}
+
+// Trashed reports whether the item is in the Trash.
+func (it Item) Trashed() bool { return it.DeletedAt != nil }
+
+// ItemInput holds the fields a user sets when creating or editing an item.
+type ItemInput struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Quantity    int64  `json:"quantity"`
+	CategoryID  *int64 `json:"category_id"`
+}
+
+// Normalize trims the name and description.
+func (in *ItemInput) Normalize() {
+	in.Name = strings.TrimSpace(in.Name)
+	in.Description = strings.TrimSpace(in.Description)
+}
+
+// Validate reports every field that is not acceptable.
+func (in ItemInput) Validate() error {
+	f := map[string]string{}
+	if msg := ValidateName(in.Name); msg != "" {
+		f["name"] = msg
+	}
+	if utf8.RuneCountInString(in.Description) > MaxDescriptionLen {
+		f["description"] = "Description is too long."
+	}
+	if in.Quantity < 0 {
+		f["quantity"] = "Quantity cannot be negative."
+	} else if in.Quantity > MaxQuantity {
+		f["quantity"] = "Quantity is too large."
+	}
+	if in.CategoryID != nil && *in.CategoryID <= 0 {
+		f["category_id"] = "Category does not exist."
+	}
+	if len(f) > 0 {
+		return Invalid(f)
+	}
+	return nil
+}
+
+// ValidateName returns why a name of an item or a category is not acceptable,
+// or "" when it is.
+func ValidateName(name string) string {
+	switch {
+	case name == "":
+		return "Name is required."
+	case utf8.RuneCountInString(name) > MaxNameLen:
+		return "Name is too long."
+	case strings.ContainsFunc(name, isControl):
+		return "Name cannot contain control characters."
+	}
+	return ""
+}
+
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
+
+// ItemFilter selects a page of items (live or trashed).
+type ItemFilter struct {
+	Query      string // matches anywhere in the name, case-insensitively
+	CategoryID *int64
+	After      string // the cursor of the previous page
+	Limit      int
+}
+
+// Page sizes.
+const (
+	DefaultPageSize = 50
+	MaxPageSize     = 100
+)
+
+// ItemPage is one page of items, newest first; Next is "" on the last page.
+type ItemPage struct {
+	Items []Item
+	Next  string
+}
+
+// Impact says what deleting something would do, counted with capped queries;
+// a count at the cap means "at least this many".
+type Impact struct {
+	Action      string    `json:"action"`
+	Notes       int       `json:"notes"`
+	Loans       int       `json:"loans"`
+	ActiveLoans int       `json:"active_loans"`
+	Blockers    []Blocker `json:"blockers"`
+}
+
+// ImpactCap is where impact counts stop counting.
+const ImpactCap = 10_000
+
+// BulkTrashResult is the per-id outcome of a bulk delete.
+type BulkTrashResult struct {
+	Cohort   string    `json:"cohort"`
+	Trashed  []int64   `json:"trashed"`
+	NotFound []int64   `json:"not_found"`
+	Blocked  []Blocker `json:"blocked"`
+}
+
+// MaxBulkIDs is the most ids one bulk delete takes.
+const MaxBulkIDs = 1000
+
+// RestoreResult is the outcome of undoing one delete request.
+type RestoreResult struct {
+	Restored  []Item    `json:"restored"`
+	Conflicts []Blocker `json:"conflicts"`
+}

@@ -1,0 +1,125 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"shelf"
+	"shelf/store"
+)
+
+// CreateCategory adds a category owned by the actor; a name the actor already
+// uses (in any case) is ECONFLICT.
+func (s *Service) CreateCategory(ctx context.Context, a shelf.Actor, name string) (shelf.Category, error) {
+	if err := requireUser(a); err != nil {
+		return shelf.Category{}, err
+	}
+	name = strings.TrimSpace(name)
+	if msg := shelf.ValidateName(name); msg != "" {
+		return shelf.Category{}, shelf.Invalid(map[string]string{"name": msg})
+	}
+	var c shelf.Category
+	err := s.db.Write(ctx, func(tx *store.Tx) error {
+		var err error
+		c, err = tx.InsertCategory(ctx, shelf.Category{OwnerID: a.UserID, Name: name})
+		if e := shelf.AsError(err); e != nil && e.Code == shelf.ECONFLICT {
+			e.Message = fmt.Sprintf("You already have a category named “%s”.", name)
+		}
+		return err
+	})
+	return c, err
+}
+
+// Categories lists the actor's categories by name.
+func (s *Service) Categories(ctx context.Context, a shelf.Actor) ([]shelf.Category, error) {
+	if err := requireUser(a); err != nil {
+		return nil, err
+	}
+	var cs []shelf.Category
+	err := s.db.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		owner := a.UserID
+		cs, err = tx.Categories(ctx, &owner)
+		return err
+	})
+	if cs == nil {
+		cs = []shelf.Category{}
+	}
+	return cs, err
+}
+
+func visibleCategory(ctx context.Context, tx *store.Tx, a shelf.Actor, id int64) (shelf.Category, error) {
+	if id <= 0 {
+		return shelf.Category{}, notFound("Category")
+	}
+	c, err := tx.Category(ctx, id)
+	if shelf.ErrorCode(err) == shelf.ENOTFOUND || (err == nil && !canSee(a, c.OwnerID)) {
+		return shelf.Category{}, notFound("Category")
+	}
+	return c, err
+}
+
+// Category returns one category the actor may see.
+func (s *Service) Category(ctx context.Context, a shelf.Actor, id int64) (shelf.Category, error) {
+	if err := requireUser(a); err != nil {
+		return shelf.Category{}, err
+	}
+	var c shelf.Category
+	err := s.db.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		c, err = visibleCategory(ctx, tx, a, id)
+		return err
+	})
+	return c, err
+}
+
+// CategoryImpact counts (capped) the items, live and trashed, that deleting
+// the category would leave uncategorised.
+func (s *Service) CategoryImpact(ctx context.Context, a shelf.Actor, id int64) (int, error) {
+	if err := requireUser(a); err != nil {
+		return 0, err
+	}
+	var n int
+	err := s.db.Read(ctx, func(tx *store.Tx) error {
+		c, err := visibleCategory(ctx, tx, a, id)
+		if err != nil {
+			return err
+		}
+		n, err = tx.CountCategoryItems(ctx, c.ID, shelf.ImpactCap)
+		return err
+	})
+	return n, err
+}
+
+// uncappedCount is the cap for counts that a change reports exactly.
+const uncappedCount = 1 << 62
+
+// DeleteCategory deletes a category; its items, live and trashed, become
+// uncategorised (the schema's SET NULL). It returns how many items that was.
+func (s *Service) DeleteCategory(ctx context.Context, a shelf.Actor, id int64) (int, error) {
+	if err := requireUser(a); err != nil {
+		return 0, err
+	}
+	var n int
+	err := s.db.Write(ctx, func(tx *store.Tx) error {
+		c, err := visibleCategory(ctx, tx, a, id)
+		if err != nil {
+			return err
+		}
+		if n, err = tx.CountCategoryItems(ctx, c.ID, uncappedCount); err != nil {
+			return err
+		}
+		ok, err := tx.DeleteCategory(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return notFound("Category")
+		}
+		return s.audit(ctx, tx, a, shelf.ActionCategoryDelete, "category", c.ID, "",
+			fmt.Sprintf("Deleted category “%s”; %d items became uncategorised", c.Name, n),
+			map[string]any{"category": map[string]any{"id": c.ID, "owner_id": c.OwnerID, "name": c.Name}, "items_uncategorised": n})
+	})
+	return n, err
+}

@@ -1,0 +1,166 @@
+package service
+
+import (
+	"context"
+
+	"shelf"
+	"shelf/store"
+)
+
+// visibleItem returns an item the actor may act on, in the state the use case
+// needs (live or trashed), locking its row; anything else is ENOTFOUND.
+func visibleItem(ctx context.Context, tx *store.Tx, a shelf.Actor, id int64, trashed bool) (shelf.Item, error) {
+	return findItem(ctx, tx, a, id, trashed, tx.LockItem)
+}
+
+// peekItem is visibleItem without the lock, for reads.
+func peekItem(ctx context.Context, tx *store.Tx, a shelf.Actor, id int64, trashed bool) (shelf.Item, error) {
+	return findItem(ctx, tx, a, id, trashed, tx.Item)
+}
+
+func findItem(ctx context.Context, tx *store.Tx, a shelf.Actor, id int64, trashed bool,
+	get func(context.Context, int64) (shelf.Item, error)) (shelf.Item, error) {
+	if id <= 0 {
+		return shelf.Item{}, notFound("Item")
+	}
+	it, err := get(ctx, id)
+	if shelf.ErrorCode(err) == shelf.ENOTFOUND || (err == nil && (!canSee(a, it.OwnerID) || it.Trashed() != trashed)) {
+		return shelf.Item{}, notFound("Item")
+	}
+	return it, err
+}
+
+// checkCategory refuses a category that does not exist or is not the owner's.
+func checkCategory(ctx context.Context, tx *store.Tx, ownerID int64, id *int64) error {
+	if id == nil {
+		return nil
+	}
+	c, err := tx.Category(ctx, *id)
+	if shelf.ErrorCode(err) == shelf.ENOTFOUND || (err == nil && c.OwnerID != ownerID) {
+		return shelf.Invalid(map[string]string{"category_id": "Category does not exist."})
+	}
+	return err
+}
+
+// nameTaken is the conflict of a live item already using a name.
+func nameTaken(clash shelf.Item) error {
+	return &shelf.Error{Code: shelf.ECONFLICT,
+		Message:  "An item named “" + clash.Name + "” already exists.",
+		Blockers: []shelf.Blocker{{Type: "item", ID: clash.ID, Label: clash.Name}}}
+}
+
+// liveClash returns the conflict error if a live item of owner already uses
+// name (other than the item except), or nil.
+func liveClash(ctx context.Context, tx *store.Tx, owner int64, name string, except int64) error {
+	clash, err := tx.LiveItemNamed(ctx, owner, name)
+	if shelf.ErrorCode(err) == shelf.ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if clash.ID == except {
+		return nil
+	}
+	return nameTaken(clash)
+}
+
+// CreateItem adds an item owned by the actor.
+func (s *Service) CreateItem(ctx context.Context, a shelf.Actor, in shelf.ItemInput) (shelf.Item, error) {
+	if err := requireUser(a); err != nil {
+		return shelf.Item{}, err
+	}
+	in.Normalize()
+	if err := in.Validate(); err != nil {
+		return shelf.Item{}, err
+	}
+	var it shelf.Item
+	err := s.db.Write(ctx, func(tx *store.Tx) error {
+		if err := checkCategory(ctx, tx, a.UserID, in.CategoryID); err != nil {
+			return err
+		}
+		if err := liveClash(ctx, tx, a.UserID, in.Name, 0); err != nil {
+			return err
+		}
+		var err error
+		it, err = tx.InsertItem(ctx, shelf.Item{OwnerID: a.UserID, CategoryID: in.CategoryID, Name: in.Name,
+			Description: in.Description, Quantity: in.Quantity, CreatedAt: s.Now()})
+		return err
+	})
+	return it, err
+}
+
+// Item returns a live item the actor may see.
+func (s *Service) Item(ctx context.Context, a shelf.Actor, id int64) (shelf.Item, error) {
+	if err := requireUser(a); err != nil {
+		return shelf.Item{}, err
+	}
+	var it shelf.Item
+	err := s.db.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		it, err = peekItem(ctx, tx, a, id, false)
+		return err
+	})
+	return it, err
+}
+
+// UpdateItem changes a live item's fields. When version is not 0 it must be
+// the item's current version, or the update fails with EPRECONDITION.
+func (s *Service) UpdateItem(ctx context.Context, a shelf.Actor, id int64, in shelf.ItemInput, version int64) (shelf.Item, error) {
+	if err := requireUser(a); err != nil {
+		return shelf.Item{}, err
+	}
+	in.Normalize()
+	if err := in.Validate(); err != nil {
+		return shelf.Item{}, err
+	}
+	var it shelf.Item
+	err := s.db.Write(ctx, func(tx *store.Tx) error {
+		var err error
+		it, err = visibleItem(ctx, tx, a, id, false)
+		if err != nil {
+			return err
+		}
+		if version != 0 && version != it.Version {
+			return stale(it)
+		}
+		if err := checkCategory(ctx, tx, it.OwnerID, in.CategoryID); err != nil {
+			return err
+		}
+		if err := liveClash(ctx, tx, it.OwnerID, in.Name, it.ID); err != nil {
+			return err
+		}
+		expect := it.Version
+		it.Name, it.Description, it.Quantity, it.CategoryID = in.Name, in.Description, in.Quantity, in.CategoryID
+		it.UpdatedAt = s.Now()
+		ok, err := tx.UpdateItem(ctx, it, expect)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return stale(it)
+		}
+		it.Version = expect + 1
+		return nil
+	})
+	return it, err
+}
+
+func stale(it shelf.Item) error {
+	return shelf.Errorf(shelf.EPRECONDITION, "“%s” was changed by someone else; reload it and try again.", it.Name)
+}
+
+// Items returns a page of the actor's live items, newest first; an admin
+// may ask for everyone's.
+func (s *Service) Items(ctx context.Context, a shelf.Actor, f shelf.ItemFilter, allOwners bool) (shelf.ItemPage, error) {
+	if err := requireUser(a); err != nil {
+		return shelf.ItemPage{}, err
+	}
+	var page shelf.ItemPage
+	err := s.db.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		page, err = tx.LiveItems(ctx, ownerScope(a, allOwners), f)
+		return err
+	})
+	return page, err
+}

@@ -1,0 +1,102 @@
+package service
+
+import (
+	"context"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"shelf"
+	"shelf/store"
+)
+
+// LendItem records that a live item the actor may see was lent. An active loan
+// keeps the item out of the Trash until it is returned.
+func (s *Service) LendItem(ctx context.Context, a shelf.Actor, itemID int64, borrower string, due *time.Time) (shelf.Loan, error) {
+	if err := requireUser(a); err != nil {
+		return shelf.Loan{}, err
+	}
+	borrower = strings.TrimSpace(borrower)
+	now := s.Now()
+	fields := map[string]string{}
+	switch {
+	case borrower == "":
+		fields["borrower"] = "Say who borrows it."
+	case utf8.RuneCountInString(borrower) > shelf.MaxNameLen:
+		fields["borrower"] = "The borrower's name is too long."
+	case strings.ContainsFunc(borrower, func(r rune) bool { return r < 0x20 || r == 0x7f }):
+		fields["borrower"] = "The borrower's name cannot contain control characters."
+	}
+	if due != nil && due.Before(now.Truncate(24*time.Hour)) {
+		fields["due_at"] = "The due date cannot be in the past."
+	}
+	if len(fields) > 0 {
+		return shelf.Loan{}, shelf.Invalid(fields)
+	}
+	var l shelf.Loan
+	err := s.db.Write(ctx, func(tx *store.Tx) error {
+		it, err := visibleItem(ctx, tx, a, itemID, false)
+		if err != nil {
+			return err
+		}
+		l, err = tx.InsertLoan(ctx, shelf.Loan{ItemID: it.ID, Borrower: borrower, LentAt: now, DueAt: due})
+		return err
+	})
+	return l, err
+}
+
+// Loans lists the loans of a live item the actor may see, newest first.
+func (s *Service) Loans(ctx context.Context, a shelf.Actor, itemID int64) ([]shelf.Loan, error) {
+	if err := requireUser(a); err != nil {
+		return nil, err
+	}
+	var ls []shelf.Loan
+	err := s.db.Read(ctx, func(tx *store.Tx) error {
+		it, err := peekItem(ctx, tx, a, itemID, false)
+		if err != nil {
+			return err
+		}
+		ls, err = tx.Loans(ctx, it.ID, shelf.ImpactCap)
+		return err
+	})
+	if ls == nil {
+		ls = []shelf.Loan{}
+	}
+	return ls, err
+}
+
+// ReturnLoan marks a loan returned. Returning it twice is ECONFLICT.
+func (s *Service) ReturnLoan(ctx context.Context, a shelf.Actor, id int64) (shelf.Loan, error) {
+	if err := requireUser(a); err != nil {
+		return shelf.Loan{}, err
+	}
+	var l shelf.Loan
+	err := s.db.Write(ctx, func(tx *store.Tx) error {
+		if id <= 0 {
+			return notFound("Loan")
+		}
+		var err error
+		l, err = tx.Loan(ctx, id)
+		if shelf.ErrorCode(err) == shelf.ENOTFOUND {
+			return notFound("Loan")
+		} else if err != nil {
+			return err
+		}
+		if _, err := visibleItem(ctx, tx, a, l.ItemID, false); shelf.ErrorCode(err) == shelf.ENOTFOUND {
+			return notFound("Loan")
+		} else if err != nil {
+			return err
+		}
+		now := s.Now()
+		ok, err := tx.ReturnLoan(ctx, l.ID, now)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return shelf.Errorf(shelf.ECONFLICT, "This loan was already returned.")
+		}
+		l.ReturnedAt = &now
+		return nil
+	})
+	return l, err
+}

@@ -1,0 +1,216 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"shelf"
+	"shelf/store"
+)
+
+// snapshotCap is how many notes and loans a purge's audit event keeps in full;
+// the counts are always kept. The cap keeps a purge of an item with 100,000
+// notes in constant memory.
+const snapshotCap = 100
+
+// DefaultPurgeBatch is how many items one purge transaction takes, so that
+// readers and writers are never held up for long.
+const DefaultPurgeBatch = 100
+
+// purgeOne deletes one trashed item for good within tx (the schema cascades to
+// its notes and loans) and writes its audit event with a before-image.
+func (s *Service) purgeOne(ctx context.Context, tx *store.Tx, a shelf.Actor, it shelf.Item, reason, why string) error {
+	notes, err := tx.Notes(ctx, it.ID, snapshotCap)
+	if err != nil {
+		return err
+	}
+	loans, err := tx.Loans(ctx, it.ID, snapshotCap)
+	if err != nil {
+		return err
+	}
+	noteCount, err := tx.CountNotes(ctx, it.ID, shelf.ImpactCap)
+	if err != nil {
+		return err
+	}
+	loanCount, _, err := tx.CountLoans(ctx, it.ID, shelf.ImpactCap)
+	if err != nil {
+		return err
+	}
+	ok, err := tx.PurgeItem(ctx, it.ID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return notFound("Item")
+	}
+	summary := fmt.Sprintf("Deleted “%s” forever (%s)", it.Name, why)
+	snap := map[string]any{"item": snapItem(it), "notes": notes, "loans": loans,
+		"notes_total": noteCount, "loans_total": loanCount}
+	if reason != "" {
+		snap["reason"] = reason
+	}
+	return s.audit(ctx, tx, a, shelf.ActionItemPurge, "item", it.ID, it.Cohort, summary, snap)
+}
+
+// PurgeItem deletes one item in the Trash forever, with its notes and loans.
+// reason, if given, is kept in the audit event.
+func (s *Service) PurgeItem(ctx context.Context, a shelf.Actor, id int64, reason string) error {
+	if err := requireUser(a); err != nil {
+		return err
+	}
+	reason = strings.TrimSpace(reason)
+	if len(reason) > 1000 {
+		return shelf.Invalid(map[string]string{"reason": "Reason is too long."})
+	}
+	return s.db.Write(ctx, func(tx *store.Tx) error {
+		it, err := visibleItem(ctx, tx, a, id, true)
+		if err != nil {
+			return err
+		}
+		return s.purgeOne(ctx, tx, a, it, reason, "from the Trash")
+	})
+}
+
+// purgeBatch purges up to limit items trashed before a time, in one
+// transaction, and returns how many it purged.
+func (s *Service) purgeBatch(ctx context.Context, a shelf.Actor, owner *int64, before time.Time, limit int, why string) (int, error) {
+	var n int
+	err := s.db.Write(ctx, func(tx *store.Tx) error {
+		n = 0
+		ids, err := tx.TrashedBefore(ctx, owner, before, limit)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			it, err := tx.LockItem(ctx, id)
+			if shelf.ErrorCode(err) == shelf.ENOTFOUND || (err == nil && !it.Trashed()) {
+				continue // restored or purged meanwhile
+			}
+			if err != nil {
+				return err
+			}
+			if err := s.purgeOne(ctx, tx, a, it, "", why); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
+}
+
+// EmptyTrash purges everything in one user's Trash (the actor's own when
+// owner is 0; an admin may name anyone) in bounded batches, and returns how
+// many items it purged.
+func (s *Service) EmptyTrash(ctx context.Context, a shelf.Actor, owner int64) (int, error) {
+	if err := requireUser(a); err != nil {
+		return 0, err
+	}
+	if owner == 0 {
+		owner = a.UserID
+	}
+	if !canSee(a, owner) {
+		return 0, notFound("User")
+	}
+	// note: only what was in the Trash when the request began; items trashed
+	// while it runs stay for the next time.
+	before := s.Now().Add(time.Microsecond)
+	total := 0
+	for {
+		n, err := s.purgeBatch(ctx, a, &owner, before, DefaultPurgeBatch, "Trash emptied")
+		total += n
+		if err != nil {
+			return total, err
+		}
+		if n < DefaultPurgeBatch {
+			return total, nil
+		}
+	}
+}
+
+// PurgeProgress is told how far a retention purge has come.
+type PurgeProgress func(done, total int)
+
+// PurgeTrashedBefore purges every item trashed before a time, for all users,
+// in batches of batch items, each batch one transaction. It is the retention
+// purge; only an admin or Shelf itself may run it.
+func (s *Service) PurgeTrashedBefore(ctx context.Context, a shelf.Actor, before time.Time, batch int, progress PurgeProgress) (int, error) {
+	if err := requireAdmin(a); err != nil {
+		return 0, err
+	}
+	if batch <= 0 {
+		batch = DefaultPurgeBatch
+	}
+	total := 0
+	if progress != nil {
+		if err := s.db.Read(ctx, func(tx *store.Tx) error {
+			var err error
+			total, err = tx.CountTrashedBefore(ctx, before)
+			return err
+		}); err != nil {
+			return 0, err
+		}
+		progress(0, total)
+	}
+	done := 0
+	for {
+		if err := ctx.Err(); err != nil {
+			return done, err
+		}
+		n, err := s.purgeBatch(ctx, a, nil, before, batch, "retention period over")
+		done += n
+		if err != nil {
+			return done, err
+		}
+		if progress != nil {
+			progress(done, max(total, done))
+		}
+		if n < batch {
+			return done, nil
+		}
+	}
+}
+
+// PurgeImpact says what deleting a trashed item forever would take with it.
+func (s *Service) PurgeImpact(ctx context.Context, a shelf.Actor, id int64) (shelf.Impact, error) {
+	return s.impact(ctx, a, id, true)
+}
+
+// ItemImpact says what moving a live item to the Trash would do, and what
+// blocks it, without doing it.
+func (s *Service) ItemImpact(ctx context.Context, a shelf.Actor, id int64) (shelf.Impact, error) {
+	return s.impact(ctx, a, id, false)
+}
+
+func (s *Service) impact(ctx context.Context, a shelf.Actor, id int64, trashed bool) (shelf.Impact, error) {
+	if err := requireUser(a); err != nil {
+		return shelf.Impact{}, err
+	}
+	im := shelf.Impact{Action: "trash", Blockers: []shelf.Blocker{}}
+	if trashed {
+		im.Action = "purge"
+	}
+	err := s.db.Read(ctx, func(tx *store.Tx) error {
+		it, err := peekItem(ctx, tx, a, id, trashed)
+		if err != nil {
+			return err
+		}
+		if im.Notes, err = tx.CountNotes(ctx, it.ID, shelf.ImpactCap); err != nil {
+			return err
+		}
+		if im.Loans, im.ActiveLoans, err = tx.CountLoans(ctx, it.ID, shelf.ImpactCap); err != nil {
+			return err
+		}
+		if !trashed && im.ActiveLoans > 0 {
+			bs, err := loanBlockers(ctx, tx, it.ID)
+			if err != nil {
+				return err
+			}
+			im.Blockers = bs
+		}
+		return nil
+	})
+	return im, err
+}

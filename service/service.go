@@ -1,0 +1,133 @@
+// Package service holds Shelf's use cases. Every rule of deletion and
+// authorization is decided here, once, for both database engines: each use
+// case runs in one store transaction, and a destructive one writes its audit
+// event in that same transaction.
+package service
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"time"
+
+	"shelf"
+	"shelf/store"
+)
+
+// Service runs Shelf's use cases against one database.
+type Service struct {
+	db        *store.DB
+	now       func() time.Time
+	newCohort func() string
+}
+
+// Option configures a Service.
+type Option func(*Service)
+
+// WithClock makes the service read the time from now; tests use it to control
+// retention.
+func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
+
+// New returns a service over db.
+func New(db *store.DB, opts ...Option) *Service {
+	s := &Service{db: db, now: time.Now, newCohort: randomID}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// DB returns the database the service runs on.
+func (s *Service) DB() *store.DB { return s.db }
+
+// Now returns the service's current time, in UTC to the microsecond (what the
+// store keeps).
+func (s *Service) Now() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+// randomID returns 128 random bits in hex: cohort ids and request ids.
+func randomID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// NewRequestID returns a fresh id for a request or a command run.
+func NewRequestID() string { return randomID() }
+
+// notFound is the one answer for "missing" and "not yours", so that ids of
+// other people's things leak nothing.
+func notFound(what string) error { return shelf.Errorf(shelf.ENOTFOUND, "%s not found.", what) }
+
+// canSee reports whether the actor may see and change something ownerID owns.
+func canSee(a shelf.Actor, ownerID int64) bool { return a.IsAdmin() || a.UserID == ownerID }
+
+// requireUser refuses an actor that is not a logged-in user or Shelf itself.
+func requireUser(a shelf.Actor) error {
+	if a.UserID == 0 && !a.IsAdmin() {
+		return shelf.Errorf(shelf.EUNAUTHORIZED, "Please log in.")
+	}
+	return nil
+}
+
+// requireAdmin refuses members.
+func requireAdmin(a shelf.Actor) error {
+	if err := requireUser(a); err != nil {
+		return err
+	}
+	if !a.IsAdmin() {
+		return shelf.Errorf(shelf.EFORBIDDEN, "Only an administrator may do this.")
+	}
+	return nil
+}
+
+// ownerScope is the owner a listing is restricted to: the actor's own things,
+// or everyone's when an admin asks for all.
+func ownerScope(a shelf.Actor, allOwners bool) *int64 {
+	if allOwners && a.IsAdmin() {
+		return nil
+	}
+	id := a.UserID
+	return &id
+}
+
+// audit appends one event in tx, recording who did what, from where.
+func (s *Service) audit(ctx context.Context, tx *store.Tx, a shelf.Actor, action, entityType string, entityID int64,
+	cohort, summary string, snapshot any) error {
+	snap, err := json.Marshal(snapshot)
+	if err != nil {
+		return err
+	}
+	var actorID *int64
+	if a.UserID != 0 {
+		id := a.UserID
+		actorID = &id
+	}
+	_, err = tx.AppendAudit(ctx, shelf.AuditEvent{
+		At: s.Now(), ActorID: actorID, Action: action, EntityType: entityType, EntityID: entityID,
+		Cohort: cohort, Summary: summary, Snapshot: snap, RequestID: a.RequestID, RemoteAddr: a.RemoteAddr,
+	})
+	return err
+}
+
+// itemSnapshot is the before-image of an item that audit events keep; it has
+// the fields that the API hides (owner, cohort).
+type itemSnapshot struct {
+	ID          int64      `json:"id"`
+	OwnerID     int64      `json:"owner_id"`
+	CategoryID  *int64     `json:"category_id"`
+	Name        string     `json:"name"`
+	Description string     `json:"description"`
+	Quantity    int64      `json:"quantity"`
+	Version     int64      `json:"version"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+	DeletedAt   *time.Time `json:"deleted_at"`
+	DeletedBy   *int64     `json:"deleted_by"`
+	Cohort      string     `json:"cohort,omitempty"`
+}
+
+func snapItem(it shelf.Item) itemSnapshot {
+	return itemSnapshot{it.ID, it.OwnerID, it.CategoryID, it.Name, it.Description, it.Quantity, it.Version,
+		it.CreatedAt, it.UpdatedAt, it.DeletedAt, it.DeletedBy, it.Cohort}
+}

@@ -1,0 +1,113 @@
+package service
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"strings"
+
+	"shelf"
+	"shelf/store"
+)
+
+// tokenPrefix marks Shelf's API token secrets, so that they are easy to
+// recognise in a leaked file.
+const tokenPrefix = "shelf_"
+
+// hashSecret is how token secrets are kept: a fast hash is right here, since
+// the secret is 256 random bits, not a password.
+func hashSecret(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+// CreateToken makes a personal API token and returns it with its secret,
+// which is never stored nor shown again.
+func (s *Service) CreateToken(ctx context.Context, a shelf.Actor, name string) (shelf.APIToken, string, error) {
+	if err := requireUser(a); err != nil || a.UserID == 0 {
+		return shelf.APIToken{}, "", shelf.Errorf(shelf.EUNAUTHORIZED, "Please log in.")
+	}
+	name = strings.TrimSpace(name)
+	if msg := shelf.ValidateName(name); msg != "" {
+		return shelf.APIToken{}, "", shelf.Invalid(map[string]string{"name": msg})
+	}
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	secret := tokenPrefix + base64.RawURLEncoding.EncodeToString(b[:])
+	var tk shelf.APIToken
+	err := s.db.Write(ctx, func(tx *store.Tx) error {
+		var err error
+		tk, err = tx.InsertToken(ctx, shelf.APIToken{UserID: a.UserID, Name: name, CreatedAt: s.Now()}, hashSecret(secret))
+		return err
+	})
+	return tk, secret, err
+}
+
+// AuthenticateToken returns the user a token secret belongs to.
+func (s *Service) AuthenticateToken(ctx context.Context, secret string) (shelf.User, error) {
+	unauth := shelf.Errorf(shelf.EUNAUTHORIZED, "The API token is not valid.")
+	if !strings.HasPrefix(secret, tokenPrefix) {
+		return shelf.User{}, unauth
+	}
+	var u shelf.User
+	var tk shelf.APIToken
+	err := s.db.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		tk, err = tx.TokenBySecretHash(ctx, hashSecret(secret))
+		if err != nil {
+			return err
+		}
+		u, err = tx.UserByID(ctx, tk.UserID)
+		return err
+	})
+	if shelf.ErrorCode(err) == shelf.ENOTFOUND {
+		return shelf.User{}, unauth
+	}
+	if err != nil {
+		return shelf.User{}, err
+	}
+	now := s.Now()
+	if tk.LastUsedAt == nil || now.Sub(*tk.LastUsedAt) > 60e9 {
+		_ = s.db.Write(ctx, func(tx *store.Tx) error { return tx.TouchToken(ctx, tk.ID, now) })
+	}
+	return u, nil
+}
+
+// Tokens lists the actor's tokens (never their secrets).
+func (s *Service) Tokens(ctx context.Context, a shelf.Actor) ([]shelf.APIToken, error) {
+	if err := requireUser(a); err != nil {
+		return nil, err
+	}
+	var ts []shelf.APIToken
+	err := s.db.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		ts, err = tx.Tokens(ctx, a.UserID)
+		return err
+	})
+	if ts == nil {
+		ts = []shelf.APIToken{}
+	}
+	return ts, err
+}
+
+// DeleteToken revokes one of the actor's tokens (an admin may revoke anyone's).
+func (s *Service) DeleteToken(ctx context.Context, a shelf.Actor, id int64) error {
+	if err := requireUser(a); err != nil {
+		return err
+	}
+	return s.db.Write(ctx, func(tx *store.Tx) error {
+		if id <= 0 {
+			return notFound("Token")
+		}
+		tk, err := tx.Token(ctx, id)
+		if shelf.ErrorCode(err) == shelf.ENOTFOUND || (err == nil && !canSee(a, tk.UserID)) {
+			return notFound("Token")
+		} else if err != nil {
+			return err
+		}
+		_, err = tx.DeleteToken(ctx, tk.ID)
+		return err
+	})
+}

@@ -1,0 +1,251 @@
+package service
+
+import (
+	"context"
+	"fmt"
+
+	"shelf"
+	"shelf/store"
+)
+
+// maxBlockers caps how many blockers a refusal lists.
+const maxBlockers = 20
+
+// loanBlockers lists the active loans that keep an item out of the Trash.
+func loanBlockers(ctx context.Context, tx *store.Tx, itemID int64) ([]shelf.Blocker, error) {
+	loans, err := tx.ActiveLoans(ctx, itemID, maxBlockers)
+	if err != nil {
+		return nil, err
+	}
+	var bs []shelf.Blocker
+	for _, l := range loans {
+		bs = append(bs, shelf.Blocker{Type: "loan", ID: l.ID, Label: "Lent to " + l.Borrower})
+	}
+	return bs, nil
+}
+
+// trashOne moves one visible live item to the Trash within tx, with its
+// audit event. An active loan refuses it (ERESTRICTED, naming the loans).
+func (s *Service) trashOne(ctx context.Context, tx *store.Tx, a shelf.Actor, it shelf.Item, cohort string) error {
+	blockers, err := loanBlockers(ctx, tx, it.ID)
+	if err != nil {
+		return err
+	}
+	if len(blockers) > 0 {
+		return shelf.Restricted(fmt.Sprintf("“%s” is on loan; mark the loan returned before deleting it.", it.Name), blockers)
+	}
+	now := s.Now()
+	ok, err := tx.TrashItem(ctx, it.ID, a.UserID, now, cohort)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		// note: a concurrent request trashed it first; for this one it is gone.
+		return notFound("Item")
+	}
+	notes, err := tx.CountNotes(ctx, it.ID, shelf.ImpactCap)
+	if err != nil {
+		return err
+	}
+	loans, _, err := tx.CountLoans(ctx, it.ID, shelf.ImpactCap)
+	if err != nil {
+		return err
+	}
+	return s.audit(ctx, tx, a, shelf.ActionItemTrash, "item", it.ID, cohort,
+		fmt.Sprintf("Moved “%s” to the Trash", it.Name),
+		map[string]any{"item": snapItem(it), "notes": notes, "loans": loans})
+}
+
+// TrashItem moves one live item to the Trash and returns the cohort id that
+// undoes it. When version is not 0 it must match the item's version.
+func (s *Service) TrashItem(ctx context.Context, a shelf.Actor, id int64, version int64) (string, error) {
+	if err := requireUser(a); err != nil {
+		return "", err
+	}
+	cohort := s.newCohort()
+	err := s.db.Write(ctx, func(tx *store.Tx) error {
+		it, err := visibleItem(ctx, tx, a, id, false)
+		if err != nil {
+			return err
+		}
+		if version != 0 && version != it.Version {
+			return stale(it)
+		}
+		return s.trashOne(ctx, tx, a, it, cohort)
+	})
+	if err != nil {
+		return "", err
+	}
+	return cohort, nil
+}
+
+// TrashItems moves many items to the Trash in one transaction, as one cohort,
+// and reports per id what happened: trashed, not found (missing, not the
+// actor's, or already in the Trash) or blocked by a loan.
+func (s *Service) TrashItems(ctx context.Context, a shelf.Actor, ids []int64) (shelf.BulkTrashResult, error) {
+	if err := requireUser(a); err != nil {
+		return shelf.BulkTrashResult{}, err
+	}
+	switch {
+	case len(ids) == 0:
+		return shelf.BulkTrashResult{}, shelf.Invalid(map[string]string{"ids": "Choose at least one item."})
+	case len(ids) > shelf.MaxBulkIDs:
+		return shelf.BulkTrashResult{}, shelf.Invalid(map[string]string{"ids": fmt.Sprintf("At most %d items at a time.", shelf.MaxBulkIDs)})
+	}
+	cohort := s.newCohort()
+	var res shelf.BulkTrashResult
+	err := s.db.Write(ctx, func(tx *store.Tx) error {
+		res = shelf.BulkTrashResult{Trashed: []int64{}, NotFound: []int64{}, Blocked: []shelf.Blocker{}}
+		seen := make(map[int64]bool, len(ids))
+		for _, id := range ids {
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			it, err := visibleItem(ctx, tx, a, id, false)
+			if shelf.ErrorCode(err) == shelf.ENOTFOUND {
+				res.NotFound = append(res.NotFound, id)
+				continue
+			} else if err != nil {
+				return err
+			}
+			err = s.trashOne(ctx, tx, a, it, cohort)
+			switch shelf.ErrorCode(err) {
+			case "":
+				res.Trashed = append(res.Trashed, id)
+			case shelf.ERESTRICTED:
+				res.Blocked = append(res.Blocked, shelf.Blocker{Type: "item", ID: id, Label: shelf.ErrorMessage(err)})
+			case shelf.ENOTFOUND:
+				res.NotFound = append(res.NotFound, id)
+			default:
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return shelf.BulkTrashResult{}, err
+	}
+	if len(res.Trashed) > 0 {
+		res.Cohort = cohort
+	}
+	return res, nil
+}
+
+// restoreOne brings one visible trashed item back within tx, under name (its
+// own when empty), with its audit event.
+func (s *Service) restoreOne(ctx context.Context, tx *store.Tx, a shelf.Actor, it shelf.Item, name string) (shelf.Item, error) {
+	if name == "" {
+		name = it.Name
+	} else if msg := shelf.ValidateName(name); msg != "" {
+		return shelf.Item{}, shelf.Invalid(map[string]string{"name": msg})
+	}
+	if err := liveClash(ctx, tx, it.OwnerID, name, it.ID); err != nil {
+		if e := shelf.AsError(err); e != nil && e.Code == shelf.ECONFLICT {
+			e.Message = fmt.Sprintf("A live item is already named “%s”; restore this one under a new name.", name)
+		}
+		return shelf.Item{}, err
+	}
+	now := s.Now()
+	ok, err := tx.RestoreItem(ctx, it.ID, name, now)
+	if err != nil {
+		return shelf.Item{}, err
+	}
+	if !ok {
+		return shelf.Item{}, notFound("Item")
+	}
+	before := it
+	it.Name, it.DeletedAt, it.DeletedBy, it.Cohort = name, nil, nil, ""
+	it.Version++
+	it.UpdatedAt = now
+	summary := fmt.Sprintf("Restored “%s” from the Trash", name)
+	if name != before.Name {
+		summary = fmt.Sprintf("Restored “%s” from the Trash as “%s”", before.Name, name)
+	}
+	err = s.audit(ctx, tx, a, shelf.ActionItemRestore, "item", it.ID, before.Cohort, summary,
+		map[string]any{"item": snapItem(before)})
+	return it, err
+}
+
+// RestoreItem brings one item back from the Trash, under newName if given.
+// A live item with the same name refuses it with ECONFLICT.
+func (s *Service) RestoreItem(ctx context.Context, a shelf.Actor, id int64, newName string) (shelf.Item, error) {
+	if err := requireUser(a); err != nil {
+		return shelf.Item{}, err
+	}
+	var it shelf.Item
+	err := s.db.Write(ctx, func(tx *store.Tx) error {
+		trashed, err := visibleItem(ctx, tx, a, id, true)
+		if err != nil {
+			return err
+		}
+		it, err = s.restoreOne(ctx, tx, a, trashed, newName)
+		return err
+	})
+	return it, err
+}
+
+// RestoreCohort undoes one delete request: it brings back every item that
+// request trashed and is still in the Trash, and nothing else. Items whose
+// names are now taken stay in the Trash and are reported as conflicts.
+func (s *Service) RestoreCohort(ctx context.Context, a shelf.Actor, cohort string) (shelf.RestoreResult, error) {
+	if err := requireUser(a); err != nil {
+		return shelf.RestoreResult{}, err
+	}
+	if cohort == "" {
+		return shelf.RestoreResult{}, shelf.Invalid(map[string]string{"cohort": "Cohort is required."})
+	}
+	var res shelf.RestoreResult
+	err := s.db.Write(ctx, func(tx *store.Tx) error {
+		res = shelf.RestoreResult{Restored: []shelf.Item{}, Conflicts: []shelf.Blocker{}}
+		items, err := tx.CohortItems(ctx, cohort, ownerScope(a, true))
+		if err != nil {
+			return err
+		}
+		if len(items) == 0 {
+			return shelf.Errorf(shelf.ENOTFOUND, "Nothing of that delete is left in the Trash.")
+		}
+		for _, it := range items {
+			restored, err := s.restoreOne(ctx, tx, a, it, "")
+			switch shelf.ErrorCode(err) {
+			case "":
+				res.Restored = append(res.Restored, restored)
+			case shelf.ECONFLICT:
+				res.Conflicts = append(res.Conflicts, shelf.Blocker{Type: "item", ID: it.ID, Label: shelf.ErrorMessage(err)})
+			default:
+				return err
+			}
+		}
+		return nil
+	})
+	return res, err
+}
+
+// Trash returns a page of the actor's Trash, most recently trashed first; an
+// admin may ask for everyone's.
+func (s *Service) Trash(ctx context.Context, a shelf.Actor, f shelf.ItemFilter, allOwners bool) (shelf.ItemPage, error) {
+	if err := requireUser(a); err != nil {
+		return shelf.ItemPage{}, err
+	}
+	var page shelf.ItemPage
+	err := s.db.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		page, err = tx.TrashedItems(ctx, ownerScope(a, allOwners), f)
+		return err
+	})
+	return page, err
+}
+
+// TrashedItem returns one item in the Trash the actor may see.
+func (s *Service) TrashedItem(ctx context.Context, a shelf.Actor, id int64) (shelf.Item, error) {
+	if err := requireUser(a); err != nil {
+		return shelf.Item{}, err
+	}
+	var it shelf.Item
+	err := s.db.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		it, err = peekItem(ctx, tx, a, id, true)
+		return err
+	})
+	return it, err
+}

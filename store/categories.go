@@ -1,0 +1,60 @@
+package store
+
+import (
+	"context"
+
+	"shelf"
+)
+
+func scanCategory(s interface{ Scan(...any) error }) (shelf.Category, error) {
+	var c shelf.Category
+	err := s.Scan(&c.ID, &c.OwnerID, &c.Name)
+	return c, err
+}
+
+// InsertCategory stores a category; a name the owner already uses is ECONFLICT.
+func (t *Tx) InsertCategory(ctx context.Context, c shelf.Category) (shelf.Category, error) {
+	err := t.queryRow(ctx, []any{&c.ID},
+		`INSERT INTO categories (owner_id, name) VALUES (?, ?) RETURNING id`, c.OwnerID, c.Name)
+	return c, err
+}
+
+// Category returns one category, or ENOTFOUND.
+func (t *Tx) Category(ctx context.Context, id int64) (shelf.Category, error) {
+	rows, err := t.query(ctx, `SELECT id, owner_id, name FROM categories WHERE id = ?`, id)
+	if err != nil {
+		return shelf.Category{}, err
+	}
+	return one(rows, scanCategory)
+}
+
+// Categories lists an owner's categories by name (nil owner: everyone's).
+func (t *Tx) Categories(ctx context.Context, owner *int64) ([]shelf.Category, error) {
+	q := `SELECT id, owner_id, name FROM categories`
+	var args []any
+	if owner != nil {
+		q += ` WHERE owner_id = ?`
+		args = append(args, *owner)
+	}
+	rows, err := t.query(ctx, q+` ORDER BY lower(name), id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	return all(rows, scanCategory)
+}
+
+// DeleteCategory deletes a category; the schema sets its items' category to
+// NULL. It reports whether it deleted.
+func (t *Tx) DeleteCategory(ctx context.Context, id int64) (bool, error) {
+	res, err := t.exec(ctx, `DELETE FROM categories WHERE id = ?`, id)
+	if err != nil {
+		return false, err
+	}
+	n, err := affected(res)
+	return n == 1, err
+}
+
+// CountCategoryItems counts, capped, the items (live and trashed) in a category.
+func (t *Tx) CountCategoryItems(ctx context.Context, id int64, limit int) (int, error) {
+	return t.count(ctx, limit, `items WHERE category_id = ?`, id)
+}

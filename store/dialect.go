@@ -1,0 +1,79 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
+	"strings"
+
+	"shelf"
+)
+
+// dialect is what differs between engines: placeholders, locking clauses and
+// the meaning of driver error codes. Everything else is shared SQL.
+type dialect interface {
+	name() string
+	// rebind turns the '?' placeholders of shared SQL into the engine's own.
+	rebind(query string) string
+	// forUpdate is the clause that locks selected rows until commit.
+	forUpdate() string
+	// skipLocked is forUpdate that passes over rows another transaction holds.
+	skipLocked() string
+	// lockAuditChain serialises writers of the audit hash chain.
+	lockAuditChain(ctx context.Context, tx *Tx) error
+	// classify returns the shelf error code for a driver error, or "".
+	classify(err error) string
+	retryable(err error) bool
+	// mapErr turns a driver error into a shelf error.
+	mapErr(err error) error
+}
+
+// rebindDollar rewrites '?' placeholders as $1, $2, … (no query of ours has a
+// literal '?').
+func rebindDollar(q string) string {
+	if !strings.Contains(q, "?") {
+		return q
+	}
+	var b strings.Builder
+	b.Grow(len(q) + 8)
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(q[i])
+	}
+	return b.String()
+}
+
+// mapErr turns a driver error into a shelf error with a safe message, keeping
+// the driver error as the cause for logs.
+func mapErr(d dialect, err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return &shelf.Error{Code: shelf.ENOTFOUND, Message: "Not found.", Err: err}
+	}
+	if shelf.AsError(err) != nil {
+		return err
+	}
+	switch d.classify(err) {
+	case shelf.ECONFLICT:
+		return &shelf.Error{Code: shelf.ECONFLICT, Message: "That name is already taken.", Err: err}
+	case shelf.ERESTRICTED:
+		return &shelf.Error{Code: shelf.ERESTRICTED, Message: "Other records still depend on this.", Err: err}
+	case shelf.EUNAVAILABLE:
+		return &shelf.Error{Code: shelf.EUNAVAILABLE, Message: "The database is unavailable; try again shortly.", Err: err}
+	case shelf.EFORBIDDEN:
+		return &shelf.Error{Code: shelf.EFORBIDDEN, Message: "The database refused this change.", Err: err}
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return err
+}

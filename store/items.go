@@ -1,0 +1,257 @@
+package store
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"shelf"
+)
+
+const itemColumns = "id, owner_id, category_id, name, description, quantity, version, created_at, updated_at, deleted_at, deleted_by, deleted_cohort"
+
+func scanItem(s interface{ Scan(...any) error }) (shelf.Item, error) {
+	var it shelf.Item
+	err := s.Scan(&it.ID, &it.OwnerID, nullInt{&it.CategoryID}, &it.Name, &it.Description,
+		&it.Quantity, &it.Version, timeCol{&it.CreatedAt}, timeCol{&it.UpdatedAt},
+		nullTimeCol{&it.DeletedAt}, nullInt{&it.DeletedBy}, nullString{&it.Cohort})
+	return it, err
+}
+
+// InsertItem stores a new live item; a live name the owner already uses is
+// ECONFLICT.
+func (t *Tx) InsertItem(ctx context.Context, it shelf.Item) (shelf.Item, error) {
+	it.Version = 1
+	it.UpdatedAt = it.CreatedAt
+	err := t.queryRow(ctx, []any{&it.ID},
+		`INSERT INTO items (owner_id, category_id, name, description, quantity, version, created_at, updated_at)
+		 VALUES (?, ?, ?, ?, ?, 1, ?, ?) RETURNING id`,
+		it.OwnerID, intPtr(it.CategoryID), it.Name, it.Description, it.Quantity, ts(it.CreatedAt), ts(it.UpdatedAt))
+	return it, err
+}
+
+// Item returns an item, live or trashed, or ENOTFOUND.
+func (t *Tx) Item(ctx context.Context, id int64) (shelf.Item, error) {
+	rows, err := t.query(ctx, `SELECT `+itemColumns+` FROM items WHERE id = ?`, id)
+	if err != nil {
+		return shelf.Item{}, err
+	}
+	return one(rows, scanItem)
+}
+
+// LockItem returns an item and, on engines with row locks, holds its row
+// until commit, so that check-then-act on it is safe.
+func (t *Tx) LockItem(ctx context.Context, id int64) (shelf.Item, error) {
+	rows, err := t.query(ctx, `SELECT `+itemColumns+` FROM items WHERE id = ?`+t.d.forUpdate(), id)
+	if err != nil {
+		return shelf.Item{}, err
+	}
+	return one(rows, scanItem)
+}
+
+// UpdateItem writes the editable fields of a live item if its version is
+// still expectVersion, and bumps the version. It reports whether it did.
+func (t *Tx) UpdateItem(ctx context.Context, it shelf.Item, expectVersion int64) (bool, error) {
+	res, err := t.exec(ctx,
+		`UPDATE items SET name = ?, description = ?, quantity = ?, category_id = ?, version = version + 1, updated_at = ?
+		 WHERE id = ? AND version = ? AND deleted_at IS NULL`,
+		it.Name, it.Description, it.Quantity, intPtr(it.CategoryID), ts(it.UpdatedAt), it.ID, expectVersion)
+	if err != nil {
+		return false, err
+	}
+	n, err := affected(res)
+	return n == 1, err
+}
+
+// TrashItem moves a live item to the Trash and reports whether it did; an
+// item already trashed (by a concurrent request, say) is left alone.
+func (t *Tx) TrashItem(ctx context.Context, id, by int64, at time.Time, cohort string) (bool, error) {
+	var byArg any
+	if by != 0 {
+		byArg = by
+	}
+	res, err := t.exec(ctx,
+		`UPDATE items SET deleted_at = ?, deleted_by = ?, deleted_cohort = ?, version = version + 1, updated_at = ?
+		 WHERE id = ? AND deleted_at IS NULL`,
+		ts(at), byArg, cohort, ts(at), id)
+	if err != nil {
+		return false, err
+	}
+	n, err := affected(res)
+	return n == 1, err
+}
+
+// RestoreItem brings a trashed item back under the given name and reports
+// whether it did. A name that a live item uses is ECONFLICT.
+func (t *Tx) RestoreItem(ctx context.Context, id int64, name string, at time.Time) (bool, error) {
+	res, err := t.exec(ctx,
+		`UPDATE items SET name = ?, deleted_at = NULL, deleted_by = NULL, deleted_cohort = NULL, version = version + 1, updated_at = ?
+		 WHERE id = ? AND deleted_at IS NOT NULL`,
+		name, ts(at), id)
+	if err != nil {
+		return false, err
+	}
+	n, err := affected(res)
+	return n == 1, err
+}
+
+// PurgeItem deletes a trashed item for good; the schema cascades to its
+// notes and loans, in SQL, without loading them. It reports whether it did.
+func (t *Tx) PurgeItem(ctx context.Context, id int64) (bool, error) {
+	res, err := t.exec(ctx, `DELETE FROM items WHERE id = ? AND deleted_at IS NOT NULL`, id)
+	if err != nil {
+		return false, err
+	}
+	n, err := affected(res)
+	return n == 1, err
+}
+
+// LiveItemNamed returns the owner's live item with this name (compared
+// case-insensitively), or ENOTFOUND.
+func (t *Tx) LiveItemNamed(ctx context.Context, ownerID int64, name string) (shelf.Item, error) {
+	rows, err := t.query(ctx, `SELECT `+itemColumns+` FROM items
+		WHERE owner_id = ? AND deleted_at IS NULL AND lower(name) = lower(?)`, ownerID, name)
+	if err != nil {
+		return shelf.Item{}, err
+	}
+	return one(rows, scanItem)
+}
+
+// LiveItems returns a page of live items, newest first. A nil owner lists
+// everyone's (for admins).
+func (t *Tx) LiveItems(ctx context.Context, owner *int64, f shelf.ItemFilter) (shelf.ItemPage, error) {
+	limit := pageLimit(f.Limit)
+	var where []string
+	var args []any
+	where = append(where, "deleted_at IS NULL")
+	if owner != nil {
+		where = append(where, "owner_id = ?")
+		args = append(args, *owner)
+	}
+	if f.After != "" {
+		after, err := decodeIDCursor(f.After)
+		if err != nil {
+			return shelf.ItemPage{}, err
+		}
+		where = append(where, "id < ?")
+		args = append(args, after)
+	}
+	if f.Query != "" {
+		where = append(where, `lower(name) LIKE ? ESCAPE '\'`)
+		args = append(args, likePattern(f.Query))
+	}
+	if f.CategoryID != nil {
+		where = append(where, "category_id = ?")
+		args = append(args, *f.CategoryID)
+	}
+	args = append(args, limit+1)
+	rows, err := t.query(ctx, `SELECT `+itemColumns+` FROM items WHERE `+strings.Join(where, " AND ")+
+		` ORDER BY id DESC LIMIT ?`, args...)
+	if err != nil {
+		return shelf.ItemPage{}, err
+	}
+	items, err := all(rows, scanItem)
+	if err != nil {
+		return shelf.ItemPage{}, err
+	}
+	page := shelf.ItemPage{Items: items}
+	if len(items) > limit {
+		page.Items = items[:limit]
+		page.Next = encodeIDCursor(page.Items[limit-1].ID)
+	}
+	return page, nil
+}
+
+// TrashedItems returns a page of the Trash, most recently trashed first. A
+// nil owner lists everyone's (for admins).
+func (t *Tx) TrashedItems(ctx context.Context, owner *int64, f shelf.ItemFilter) (shelf.ItemPage, error) {
+	limit := pageLimit(f.Limit)
+	where := []string{"deleted_at IS NOT NULL"}
+	var args []any
+	if owner != nil {
+		where = append(where, "owner_id = ?")
+		args = append(args, *owner)
+	}
+	if f.After != "" {
+		at, id, err := decodeTimeCursor(f.After)
+		if err != nil {
+			return shelf.ItemPage{}, err
+		}
+		where = append(where, "(deleted_at < ? OR (deleted_at = ? AND id < ?))")
+		args = append(args, at, at, id)
+	}
+	if f.Query != "" {
+		where = append(where, `lower(name) LIKE ? ESCAPE '\'`)
+		args = append(args, likePattern(f.Query))
+	}
+	args = append(args, limit+1)
+	rows, err := t.query(ctx, `SELECT `+itemColumns+` FROM items WHERE `+strings.Join(where, " AND ")+
+		` ORDER BY deleted_at DESC, id DESC LIMIT ?`, args...)
+	if err != nil {
+		return shelf.ItemPage{}, err
+	}
+	items, err := all(rows, scanItem)
+	if err != nil {
+		return shelf.ItemPage{}, err
+	}
+	page := shelf.ItemPage{Items: items}
+	if len(items) > limit {
+		page.Items = items[:limit]
+		last := page.Items[limit-1]
+		page.Next = encodeTimeCursor(*last.DeletedAt, last.ID)
+	}
+	return page, nil
+}
+
+// CohortItems returns the trashed items of one delete request, locked. A nil
+// owner takes everyone's.
+func (t *Tx) CohortItems(ctx context.Context, cohort string, owner *int64) ([]shelf.Item, error) {
+	q := `SELECT ` + itemColumns + ` FROM items WHERE deleted_cohort = ? AND deleted_at IS NOT NULL`
+	args := []any{cohort}
+	if owner != nil {
+		q += ` AND owner_id = ?`
+		args = append(args, *owner)
+	}
+	rows, err := t.query(ctx, q+` ORDER BY id`+t.d.forUpdate(), args...)
+	if err != nil {
+		return nil, err
+	}
+	return all(rows, scanItem)
+}
+
+// TrashedBefore returns up to limit ids of items trashed before a time,
+// oldest first, locked; several purgers on PostgreSQL each take rows the
+// others do not hold. A nil owner takes everyone's.
+func (t *Tx) TrashedBefore(ctx context.Context, owner *int64, before time.Time, limit int) ([]int64, error) {
+	q := `SELECT id FROM items WHERE deleted_at IS NOT NULL AND deleted_at < ?`
+	args := []any{ts(before)}
+	if owner != nil {
+		q += ` AND owner_id = ?`
+		args = append(args, *owner)
+	}
+	args = append(args, limit)
+	rows, err := t.query(ctx, q+` ORDER BY deleted_at, id LIMIT ?`+t.d.skipLocked(), args...)
+	if err != nil {
+		return nil, err
+	}
+	return all(rows, func(s interface{ Scan(...any) error }) (int64, error) {
+		var id int64
+		err := s.Scan(&id)
+		return id, err
+	})
+}
+
+// CountTrash counts, capped, the trashed items of an owner (nil: everyone's).
+func (t *Tx) CountTrash(ctx context.Context, owner *int64, limit int) (int, error) {
+	if owner == nil {
+		return t.count(ctx, limit, `items WHERE deleted_at IS NOT NULL`)
+	}
+	return t.count(ctx, limit, `items WHERE owner_id = ? AND deleted_at IS NOT NULL`, *owner)
+}
+
+// CountTrashedBefore counts the items trashed before a time, for progress.
+func (t *Tx) CountTrashedBefore(ctx context.Context, before time.Time) (int, error) {
+	var n int
+	err := t.queryRow(ctx, []any{&n}, `SELECT count(*) FROM items WHERE deleted_at IS NOT NULL AND deleted_at < ?`, ts(before))
+	return n, err
+}

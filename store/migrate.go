@@ -1,0 +1,34 @@
+package store
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+
+	"github.com/pressly/goose/v3"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Migrate applies every pending migration and returns how many it applied.
+func (db *DB) Migrate(ctx context.Context) (int, error) {
+	dir, err := fs.Sub(migrations, "migrations/"+db.dialect.name())
+	if err != nil {
+		return 0, err
+	}
+	gooseDialect := goose.DialectSQLite3
+	if db.dialect.name() == "postgres" {
+		gooseDialect = goose.DialectPostgres
+	}
+	p, err := goose.NewProvider(gooseDialect, db.write, dir, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		return 0, fmt.Errorf("migrations: %w", err)
+	}
+	res, err := p.Up(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("migrations: %w", err)
+	}
+	return len(res), nil
+}

@@ -1,0 +1,115 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"shelf"
+)
+
+// sqlitePragmas go in the DSN, so every pooled connection gets them (a pragma
+// set with Exec would hold on one connection only). synchronous=FULL makes a
+// committed delete survive a power cut.
+const sqlitePragmas = "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(5000)"
+
+func openSQLite(ctx context.Context, path string) (*DB, error) {
+	if path == "" {
+		return nil, errors.New("sqlite: empty path")
+	}
+	u := "file:" + (&url.URL{Path: path}).EscapedPath()
+	// One writer connection whose transactions begin IMMEDIATE: writers queue
+	// in Go instead of failing with SQLITE_BUSY after a read.
+	write, err := sql.Open("sqlite", u+"?"+sqlitePragmas+"&_txlock=immediate")
+	if err != nil {
+		return nil, err
+	}
+	write.SetMaxOpenConns(1)
+	write.SetMaxIdleConns(1)
+	write.SetConnMaxLifetime(0)
+	// Readers run beside the writer, thanks to WAL, and cannot write by mistake.
+	read, err := sql.Open("sqlite", u+"?"+sqlitePragmas+"&_pragma=query_only(1)")
+	if err != nil {
+		write.Close()
+		return nil, err
+	}
+	read.SetMaxOpenConns(4)
+	read.SetMaxIdleConns(4)
+	read.SetConnMaxLifetime(0)
+
+	db := &DB{dialect: sqliteDialect{}, write: write, read: read}
+	if err := checkSQLitePragmas(ctx, write); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := checkSQLitePragmas(ctx, read); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// checkSQLitePragmas reads the settings back and refuses a connection that
+// would not enforce foreign keys: without them no cascade or restrict runs.
+func checkSQLitePragmas(ctx context.Context, pool *sql.DB) error {
+	var fk, sync int
+	var journal string
+	if err := pool.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&fk); err != nil {
+		return fmt.Errorf("sqlite: read foreign_keys: %w", err)
+	}
+	if fk != 1 {
+		return errors.New("sqlite: foreign keys are not enforced; refusing to run")
+	}
+	if err := pool.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&journal); err != nil {
+		return fmt.Errorf("sqlite: read journal_mode: %w", err)
+	}
+	if journal != "wal" {
+		return fmt.Errorf("sqlite: journal_mode is %q, want wal", journal)
+	}
+	if err := pool.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&sync); err != nil {
+		return fmt.Errorf("sqlite: read synchronous: %w", err)
+	}
+	if sync != 2 {
+		return fmt.Errorf("sqlite: synchronous is %d, want 2 (FULL)", sync)
+	}
+	return nil
+}
+
+type sqliteDialect struct{}
+
+func (sqliteDialect) name() string             { return "sqlite" }
+func (sqliteDialect) rebind(q string) string   { return q }
+func (sqliteDialect) forUpdate() string        { return "" }
+func (sqliteDialect) skipLocked() string       { return "" }
+func (sqliteDialect) retryable(err error) bool { return false }
+func (d sqliteDialect) mapErr(err error) error { return mapErr(d, err) }
+func (sqliteDialect) lockAuditChain(context.Context, *Tx) error {
+	// note: SQLite has one writer at a time, so the chain is already serial.
+	return nil
+}
+
+func (sqliteDialect) classify(err error) string {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return ""
+	}
+	switch se.Code() {
+	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+		return shelf.ECONFLICT
+	case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+		return shelf.ERESTRICTED
+	case sqlite3.SQLITE_CONSTRAINT_TRIGGER:
+		return shelf.EFORBIDDEN
+	}
+	switch se.Code() & 0xff {
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_READONLY,
+		sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN:
+		return shelf.EUNAVAILABLE
+	}
+	return ""
+}

@@ -1,0 +1,150 @@
+// Package store keeps Shelf's data in SQL, over database/sql, for SQLite and
+// PostgreSQL. It knows tables and queries, not rules: the service package
+// decides who may do what and calls the store inside one transaction per use
+// case. Driver errors end here, turned into shelf error codes.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// DB is an open Shelf database: a pool for writes and one for reads.
+type DB struct {
+	dialect dialect
+	write   *sql.DB
+	read    *sql.DB
+}
+
+// Open opens the database that dsn names: "sqlite:PATH" (the default engine)
+// or a "postgres://" URL. It checks the connection settings that the
+// deletion rules depend on and refuses a database that does not enforce them.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	switch {
+	case strings.HasPrefix(dsn, "sqlite:"):
+		return openSQLite(ctx, strings.TrimPrefix(dsn, "sqlite:"))
+	}
+	return nil, fmt.Errorf("unknown database %q: use sqlite:PATH", redactDSN(dsn))
+}
+
+// redactDSN hides a password in a database URL, for error messages.
+func redactDSN(dsn string) string {
+	if i := strings.Index(dsn, "@"); i > 0 {
+		if j := strings.Index(dsn, "://"); j > 0 && j < i {
+			return dsn[:j+3] + "…" + dsn[i:]
+		}
+	}
+	return dsn
+}
+
+// Engine names the database engine: "sqlite" or "postgres".
+func (db *DB) Engine() string { return db.dialect.name() }
+
+// Close closes both pools.
+func (db *DB) Close() error {
+	err := db.write.Close()
+	if db.read != db.write {
+		err = errors.Join(err, db.read.Close())
+	}
+	return err
+}
+
+// Ping reports whether the database answers, for readiness checks.
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	if err := db.read.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+		return db.dialect.mapErr(err)
+	}
+	return nil
+}
+
+// SQL exposes the write pool to tests and tools that check raw state.
+func (db *DB) SQL() *sql.DB { return db.write }
+
+// maxRetries bounds how often a write transaction is retried after a
+// serialization failure or deadlock.
+const maxRetries = 5
+
+// Write runs fn in one write transaction and commits it if fn returns nil.
+// On SQLite the transaction begins IMMEDIATE, so it never fails with
+// SQLITE_BUSY half-way; on PostgreSQL a serialization failure or deadlock is
+// retried a bounded number of times. fn may run more than once, so it must
+// not have effects outside the transaction.
+func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error {
+	var err error
+	for attempt := 0; attempt < maxRetries; attempt++ {
+		err = db.run(ctx, db.write, fn)
+		if !db.dialect.retryable(err) {
+			return err
+		}
+		time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
+	}
+	return err
+}
+
+// Read runs fn in one read transaction, which sees one consistent snapshot.
+func (db *DB) Read(ctx context.Context, fn func(*Tx) error) error {
+	return db.run(ctx, db.read, fn)
+}
+
+func (db *DB) run(ctx context.Context, pool *sql.DB, fn func(*Tx) error) error {
+	sqlTx, err := pool.BeginTx(ctx, nil)
+	if err != nil {
+		return db.dialect.mapErr(err)
+	}
+	tx := &Tx{tx: sqlTx, d: db.dialect}
+	if err := fn(tx); err != nil {
+		_ = sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return db.dialect.mapErr(err)
+	}
+	return nil
+}
+
+// Tx is one transaction; every query of a use case goes through it.
+type Tx struct {
+	tx *sql.Tx
+	d  dialect
+}
+
+// Engine names the engine the transaction runs on.
+func (t *Tx) Engine() string { return t.d.name() }
+
+func (t *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	res, err := t.tx.ExecContext(ctx, t.d.rebind(query), args...)
+	return res, t.d.mapErr(err)
+}
+
+func (t *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	rows, err := t.tx.QueryContext(ctx, t.d.rebind(query), args...)
+	return rows, t.d.mapErr(err)
+}
+
+func (t *Tx) queryRow(ctx context.Context, dest []any, query string, args ...any) error {
+	err := t.tx.QueryRowContext(ctx, t.d.rebind(query), args...).Scan(dest...)
+	return t.d.mapErr(err)
+}
+
+// affected returns how many rows a statement changed.
+func affected(res sql.Result) (int64, error) {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("rows affected: %w", err)
+	}
+	return n, nil
+}
+
+// count runs a capped COUNT query: it counts at most limit rows, so a
+// preview of a huge graph costs the same as one of a small one.
+func (t *Tx) count(ctx context.Context, limit int, from string, args ...any) (int, error) {
+	var n int
+	q := fmt.Sprintf("SELECT count(*) FROM (SELECT 1 FROM %s LIMIT %d) AS capped", from, limit)
+	err := t.queryRow(ctx, []any{&n}, q, args...)
+	return n, err
+}
