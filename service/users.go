@@ -239,3 +239,14 @@ func (s *Service) TransferItems(ctx context.Context, a shelf.Actor, from, to int
 	})
 	return n, err
 }
+
+// HasUsers reports whether the database has any user yet.
+func (s *Service) HasUsers(ctx context.Context) (bool, error) {
+	var ok bool
+	err := s.db.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		ok, err = tx.HasUsers(ctx)
+		return err
+	})
+	return ok, err
+}

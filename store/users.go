@@ -139,3 +139,9 @@ func all[T any](rows interface {
 	}
 	return out, rows.Err()
 }
+
+// HasUsers reports whether any user exists.
+func (t *Tx) HasUsers(ctx context.Context) (bool, error) {
+	n, err := t.count(ctx, 1, `users`)
+	return n > 0, err
+}

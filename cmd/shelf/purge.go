@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"golang.org/x/term"
+
+	"shelf"
+	"shelf/service"
+)
+
+// cmdPurge purges the Trash of everything trashed longer ago than a duration.
+func cmdPurge(ctx context.Context, env cmdEnv, args []string) error {
+	fs := env.flags("purge")
+	dsn := dbFlag(fs)
+	retention := fs.Duration("trash-retention", 720*time.Hour, "how long items stay in the Trash")
+	olderThan := fs.Duration("older-than", 0, "purge items trashed longer ago than this (default: the retention period)")
+	batch := fs.Int("batch", service.DefaultPurgeBatch, "items purged per transaction")
+	if err := env.parse(fs, args); err != nil {
+		return err
+	}
+	age := *retention
+	if isSet(fs, "older-than") || env.getenv("SHELF_OLDER_THAN") != "" {
+		age = *olderThan
+	}
+	if age < 0 {
+		return usageError{"--older-than cannot be negative"}
+	}
+	svc, closeDB, err := openService(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	before := svc.Now().Add(-age)
+	bar := progressBar(env.stdout)
+	n, err := svc.PurgeTrashedBefore(ctx, shelf.System("cli-purge-"+service.NewRequestID()), before, *batch, bar)
+	if bar != nil {
+		fmt.Fprintln(env.stdout)
+	}
+	if err != nil {
+		fmt.Fprintf(env.stdout, "Purged %d items before stopping.\n", n)
+		return err
+	}
+	fmt.Fprintf(env.stdout, "Purged %d items trashed before %s.\n", n, before.Format(time.RFC3339))
+	return nil
+}
+
+// progressBar draws a bar on a terminal; elsewhere it returns nil and only the
+// summary line is printed.
+func progressBar(w io.Writer) service.PurgeProgress {
+	f, ok := w.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return nil
+	}
+	return func(done, total int) {
+		const width = 30
+		filled := width
+		if total > 0 {
+			filled = done * width / total
+		}
+		fmt.Fprintf(w, "\r[%s%s] %d/%d", strings.Repeat("#", filled), strings.Repeat(" ", width-filled), done, total)
+	}
+}

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"shelf/purge"
+	"shelf/web"
+)
+
+// cmdServe serves Shelf over HTTP until ctx is cancelled (SIGINT or SIGTERM),
+// then stops accepting, lets in-flight requests finish and closes the database.
+func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
+	fs := env.flags("serve")
+	dsn := dbFlag(fs)
+	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	retention := fs.Duration("trash-retention", 720*time.Hour, "how long items stay in the Trash before they are purged")
+	origins := fs.String("trusted-origins", "", "comma-separated origins (scheme://host[:port]) allowed to send cross-origin requests")
+	secure := fs.Bool("secure-cookies", false, "mark cookies Secure (serve over HTTPS)")
+	rateLimit := fs.Float64("rate-limit", 100, "destructive requests per second per user (bursts of twice that); 0 turns it off")
+	demo := fs.Bool("demo", false, "on an empty database, create a demo admin, a member and sample data")
+	purgeEvery := fs.Duration("purge-interval", time.Minute, "how often the retention purge looks for old items")
+	if err := env.parse(fs, args); err != nil {
+		return err
+	}
+	if *retention <= 0 {
+		return usageError{"--trash-retention must be positive"}
+	}
+	if *rateLimit < 0 {
+		return usageError{"--rate-limit cannot be negative"}
+	}
+	log := slog.New(slog.NewJSONHandler(env.stderr, nil))
+
+	svc, closeDB, err := openService(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+
+	if *demo {
+		if err := seedDemo(ctx, svc, env.stdout); err != nil {
+			return err
+		}
+	}
+
+	var trusted []string
+	for _, o := range strings.Split(*origins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			trusted = append(trusted, o)
+		}
+	}
+	srv, err := web.New(web.Config{
+		Service:        svc,
+		Logger:         log,
+		TrustedOrigins: trusted,
+		SecureCookies:  *secure,
+		RateLimit:      *rateLimit,
+		TrashRetention: *retention,
+	})
+	if err != nil {
+		return usageError{err.Error()}
+	}
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	httpSrv := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	fmt.Fprintf(env.stdout, "Shelf is listening on http://%s\n", ln.Addr())
+	log.Info("listening", "addr", ln.Addr().String(), "db", svc.DB().Engine())
+
+	bgCtx, stopBg := context.WithCancel(context.Background())
+	var bg sync.WaitGroup
+	job := &purge.Job{Service: svc, Retention: *retention, Interval: *purgeEvery, Logger: log, OnPurge: srv.CountRetentionPurge}
+	bg.Go(func() { job.Run(bgCtx) })
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- httpSrv.Serve(ln) }()
+	select {
+	case err := <-serveErr:
+		stopBg()
+		bg.Wait()
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	err = httpSrv.Shutdown(shutdownCtx)
+	stopBg()
+	bg.Wait()
+	if err := <-serveErr; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return err
+}
