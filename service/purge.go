@@ -30,11 +30,7 @@ func (s *Service) purgeOne(ctx context.Context, tx *store.Tx, a shelf.Actor, it 
 	if err != nil {
 		return err
 	}
-	noteCount, err := tx.CountNotes(ctx, it.ID, shelf.ImpactCap)
-	if err != nil {
-		return err
-	}
-	loanCount, _, err := tx.CountLoans(ctx, it.ID, shelf.ImpactCap)
+	noteCount, loanCount, _, err := tx.ItemCounts(ctx, it.ID, shelf.ImpactCap)
 	if err != nil {
 		return err
 	}
@@ -98,7 +94,11 @@ func (s *Service) purgeBatch(ctx context.Context, a shelf.Actor, owner *int64, b
 		}
 		return nil
 	})
-	return n, err
+	if err != nil {
+		// note: the batch rolled back, so nothing of it was purged.
+		return 0, err
+	}
+	return n, nil
 }
 
 // EmptyTrash purges everything in one user's Trash (the actor's own when
@@ -197,10 +197,7 @@ func (s *Service) impact(ctx context.Context, a shelf.Actor, id int64, trashed b
 		if err != nil {
 			return err
 		}
-		if im.Notes, err = tx.CountNotes(ctx, it.ID, shelf.ImpactCap); err != nil {
-			return err
-		}
-		if im.Loans, im.ActiveLoans, err = tx.CountLoans(ctx, it.ID, shelf.ImpactCap); err != nil {
+		if im.Notes, im.Loans, im.ActiveLoans, err = tx.ItemCounts(ctx, it.ID, shelf.ImpactCap); err != nil {
 			return err
 		}
 		if !trashed && im.ActiveLoans > 0 {

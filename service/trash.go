@@ -43,11 +43,7 @@ func (s *Service) trashOne(ctx context.Context, tx *store.Tx, a shelf.Actor, it 
 		// note: a concurrent request trashed it first; for this one it is gone.
 		return notFound("Item")
 	}
-	notes, err := tx.CountNotes(ctx, it.ID, shelf.ImpactCap)
-	if err != nil {
-		return err
-	}
-	loans, _, err := tx.CountLoans(ctx, it.ID, shelf.ImpactCap)
+	notes, loans, _, err := tx.ItemCounts(ctx, it.ID, shelf.ImpactCap)
 	if err != nil {
 		return err
 	}
@@ -248,4 +244,15 @@ func (s *Service) TrashedItem(ctx context.Context, a shelf.Actor, id int64) (she
 		return err
 	})
 	return it, err
+}
+
+// TrashSize counts, capped, everything in the Trash, for metrics.
+func (s *Service) TrashSize(ctx context.Context, limit int) (int, error) {
+	var n int
+	err := s.db.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		n, err = tx.CountTrash(ctx, nil, limit)
+		return err
+	})
+	return n, err
 }

@@ -69,11 +69,6 @@ func mapErr(d dialect, err error) error {
 		return &shelf.Error{Code: shelf.ERESTRICTED, Message: "Other records still depend on this.", Err: err}
 	case shelf.EUNAVAILABLE:
 		return &shelf.Error{Code: shelf.EUNAVAILABLE, Message: "The database is unavailable; try again shortly.", Err: err}
-	case shelf.EFORBIDDEN:
-		return &shelf.Error{Code: shelf.EFORBIDDEN, Message: "The database refused this change.", Err: err}
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return err
 	}
 	return err
 }

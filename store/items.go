@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -254,4 +255,15 @@ func (t *Tx) CountTrashedBefore(ctx context.Context, before time.Time) (int, err
 	var n int
 	err := t.queryRow(ctx, []any{&n}, `SELECT count(*) FROM items WHERE deleted_at IS NOT NULL AND deleted_at < ?`, ts(before))
 	return n, err
+}
+
+// ItemCounts counts, capped, an item's notes, loans and active loans in one
+// statement: what a delete's impact preview and audit snapshot need.
+func (t *Tx) ItemCounts(ctx context.Context, id int64, limit int) (notes, loans, active int, err error) {
+	q := fmt.Sprintf(`SELECT
+		(SELECT count(*) FROM (SELECT 1 FROM notes WHERE item_id = ? LIMIT %[1]d) AS n),
+		(SELECT count(*) FROM (SELECT 1 FROM loans WHERE item_id = ? LIMIT %[1]d) AS l),
+		(SELECT count(*) FROM (SELECT 1 FROM loans WHERE item_id = ? AND returned_at IS NULL LIMIT %[1]d) AS a)`, limit)
+	err = t.queryRow(ctx, []any{&notes, &loans, &active}, q, id, id, id)
+	return notes, loans, active, err
 }

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 
 	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 )
 
 //go:embed migrations
@@ -19,10 +20,17 @@ func (db *DB) Migrate(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	gooseDialect := goose.DialectSQLite3
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
 	if db.dialect.name() == "postgres" {
 		gooseDialect = goose.DialectPostgres
+		// note: instances starting together take turns; only one migrates.
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return 0, err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
 	}
-	p, err := goose.NewProvider(gooseDialect, db.write, dir, goose.WithDisableGlobalRegistry(true))
+	p, err := goose.NewProvider(gooseDialect, db.write, dir, opts...)
 	if err != nil {
 		return 0, fmt.Errorf("migrations: %w", err)
 	}

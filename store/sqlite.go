@@ -42,7 +42,8 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	read.SetMaxIdleConns(4)
 	read.SetConnMaxLifetime(0)
 
-	db := &DB{dialect: sqliteDialect{}, write: write, read: read}
+	db := &DB{dialect: sqliteDialect{}, write: write, read: read,
+		writeStmts: newStmtCache(write), readStmts: newStmtCache(read)}
 	if err := checkSQLitePragmas(ctx, write); err != nil {
 		db.Close()
 		return nil, err
@@ -103,8 +104,6 @@ func (sqliteDialect) classify(err error) string {
 		return shelf.ECONFLICT
 	case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
 		return shelf.ERESTRICTED
-	case sqlite3.SQLITE_CONSTRAINT_TRIGGER:
-		return shelf.EFORBIDDEN
 	}
 	switch se.Code() & 0xff {
 	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_READONLY,

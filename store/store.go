@@ -15,9 +15,11 @@ import (
 
 // DB is an open Shelf database: a pool for writes and one for reads.
 type DB struct {
-	dialect dialect
-	write   *sql.DB
-	read    *sql.DB
+	dialect    dialect
+	write      *sql.DB
+	read       *sql.DB
+	writeStmts *stmtCache // nil where the driver caches statements itself
+	readStmts  *stmtCache
 }
 
 // Open opens the database that dsn names: "sqlite:PATH" (the default engine)
@@ -27,8 +29,10 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	switch {
 	case strings.HasPrefix(dsn, "sqlite:"):
 		return openSQLite(ctx, strings.TrimPrefix(dsn, "sqlite:"))
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		return openPostgres(ctx, dsn)
 	}
-	return nil, fmt.Errorf("unknown database %q: use sqlite:PATH", redactDSN(dsn))
+	return nil, fmt.Errorf("unknown database %q: use sqlite:PATH or a postgres:// URL", redactDSN(dsn))
 }
 
 // redactDSN hides a password in a database URL, for error messages.
@@ -46,6 +50,8 @@ func (db *DB) Engine() string { return db.dialect.name() }
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	db.writeStmts.close()
+	db.readStmts.close()
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
@@ -77,7 +83,7 @@ const maxRetries = 5
 func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error {
 	var err error
 	for attempt := 0; attempt < maxRetries; attempt++ {
-		err = db.run(ctx, db.write, fn)
+		err = db.run(ctx, db.write, db.writeStmts, fn)
 		if !db.dialect.retryable(err) {
 			return err
 		}
@@ -88,15 +94,16 @@ func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error {
 
 // Read runs fn in one read transaction, which sees one consistent snapshot.
 func (db *DB) Read(ctx context.Context, fn func(*Tx) error) error {
-	return db.run(ctx, db.read, fn)
+	return db.run(ctx, db.read, db.readStmts, fn)
 }
 
-func (db *DB) run(ctx context.Context, pool *sql.DB, fn func(*Tx) error) error {
+func (db *DB) run(ctx context.Context, pool *sql.DB, stmts *stmtCache, fn func(*Tx) error) error {
 	sqlTx, err := pool.BeginTx(ctx, nil)
 	if err != nil {
 		return db.dialect.mapErr(err)
 	}
-	tx := &Tx{tx: sqlTx, d: db.dialect}
+	defer stmts.preparePending()
+	tx := &Tx{tx: sqlTx, d: db.dialect, stmts: stmts}
 	if err := fn(tx); err != nil {
 		_ = sqlTx.Rollback()
 		return err
@@ -109,26 +116,43 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, fn func(*Tx) error) error {
 
 // Tx is one transaction; every query of a use case goes through it.
 type Tx struct {
-	tx *sql.Tx
-	d  dialect
+	tx    *sql.Tx
+	d     dialect
+	stmts *stmtCache
 }
 
 // Engine names the engine the transaction runs on.
 func (t *Tx) Engine() string { return t.d.name() }
 
 func (t *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	res, err := t.tx.ExecContext(ctx, t.d.rebind(query), args...)
+	query = t.d.rebind(query)
+	if st := t.stmts.get(query); st != nil {
+		res, err := t.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+		return res, t.d.mapErr(err)
+	}
+	res, err := t.tx.ExecContext(ctx, query, args...)
 	return res, t.d.mapErr(err)
 }
 
 func (t *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	rows, err := t.tx.QueryContext(ctx, t.d.rebind(query), args...)
+	query = t.d.rebind(query)
+	if st := t.stmts.get(query); st != nil {
+		rows, err := t.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+		return rows, t.d.mapErr(err)
+	}
+	rows, err := t.tx.QueryContext(ctx, query, args...)
 	return rows, t.d.mapErr(err)
 }
 
 func (t *Tx) queryRow(ctx context.Context, dest []any, query string, args ...any) error {
-	err := t.tx.QueryRowContext(ctx, t.d.rebind(query), args...).Scan(dest...)
-	return t.d.mapErr(err)
+	query = t.d.rebind(query)
+	var row *sql.Row
+	if st := t.stmts.get(query); st != nil {
+		row = t.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	} else {
+		row = t.tx.QueryRowContext(ctx, query, args...)
+	}
+	return t.d.mapErr(row.Scan(dest...))
 }
 
 // affected returns how many rows a statement changed.
@@ -147,4 +171,31 @@ func (t *Tx) count(ctx context.Context, limit int, from string, args ...any) (in
 	q := fmt.Sprintf("SELECT count(*) FROM (SELECT 1 FROM %s LIMIT %d) AS capped", from, limit)
 	err := t.queryRow(ctx, []any{&n}, q, args...)
 	return n, err
+}
+
+// Exclusive runs fn only if no other process holds the lock named key (on
+// PostgreSQL, a session advisory lock; SQLite has one writer, so it just
+// runs fn). It reports whether fn ran. Instances use it so that background
+// jobs run on one instance at a time.
+func (db *DB) Exclusive(ctx context.Context, key int64, fn func() error) (bool, error) {
+	if db.dialect.name() != "postgres" {
+		return true, fn()
+	}
+	conn, err := db.write.Conn(ctx)
+	if err != nil {
+		return false, db.dialect.mapErr(err)
+	}
+	defer conn.Close()
+	var got bool
+	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, key).Scan(&got); err != nil {
+		return false, db.dialect.mapErr(err)
+	}
+	if !got {
+		return false, nil
+	}
+	defer func() {
+		// note: a fresh context, so the lock is released even when ctx is done.
+		_, _ = conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, key)
+	}()
+	return true, fn()
 }

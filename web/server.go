@@ -1,12 +1,17 @@
-// Package web serves Shelf's HTML pages and JSON API over the service layer.
+// Package web serves Shelf's HTML pages and JSON API over the service layer:
+// routes, middleware (sessions, CSRF, authorization, rate limits), the one
+// error table, templates and static files.
 package web
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
 
+	"shelf"
 	"shelf/service"
 )
 
@@ -14,19 +19,24 @@ import (
 type Config struct {
 	Service        *service.Service
 	Logger         *slog.Logger
-	TrustedOrigins []string
+	TrustedOrigins []string // origins allowed to send cross-origin requests
 	SecureCookies  bool
-	RateLimit      float64 // destructive requests per second per user; 0 is off
+	RateLimit      float64 // destructive requests per second per user (bursts of twice that); 0 is off
 	TrashRetention time.Duration
 }
 
 // Server is Shelf's HTTP handler.
 type Server struct {
-	svc     *service.Service
-	log     *slog.Logger
-	cfg     Config
-	mux     *http.ServeMux
-	handler http.Handler
+	svc         *service.Service
+	log         *slog.Logger
+	cfg         Config
+	mux         *http.ServeMux
+	rd          *renderer
+	metrics     *metrics
+	destructive *limiter
+	logins      *loginThrottle
+	handler     http.Handler
+	patterns    []string // every route pattern, in the order registered
 }
 
 // New builds the server and its routes.
@@ -37,31 +47,83 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Server{svc: cfg.Service, log: cfg.Logger, cfg: cfg, mux: http.NewServeMux()}
+	if cfg.TrashRetention <= 0 {
+		cfg.TrashRetention = 720 * time.Hour
+	}
+	rd, err := newRenderer()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{svc: cfg.Service, log: cfg.Logger, cfg: cfg, mux: http.NewServeMux(), rd: rd, logins: newLoginThrottle()}
+	if cfg.RateLimit > 0 {
+		s.destructive = newLimiter(cfg.RateLimit, 2*cfg.RateLimit)
+	}
+	s.metrics = newMetrics(func(ctx context.Context) (int, error) {
+		return s.svc.TrashSize(ctx, trashSizeCap)
+	})
 	s.routes()
-	s.handler = s.mux
+
+	// note: the first CSRF layer, in front of everything: browsers say where a
+	// request comes from (Sec-Fetch-Site, Origin), and cross-origin
+	// state-changing requests are refused before any handler runs.
+	cop := http.NewCrossOriginProtection()
+	for _, o := range cfg.TrustedOrigins {
+		if err := cop.AddTrustedOrigin(o); err != nil {
+			return nil, fmt.Errorf("trusted origin %q: %w", o, err)
+		}
+	}
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		infoFrom(r).refused = true
+		s.fail(w, r, &httpError{status: http.StatusForbidden, msg: "Cross-origin requests are refused; nothing was changed."})
+	}))
+	s.handler = s.standard(cop.Handler(http.HandlerFunc(s.dispatch)))
 	return s, nil
 }
 
 // ServeHTTP serves one request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-// CountRetentionPurge records items purged by the background job.
-func (s *Server) CountRetentionPurge(n int) {}
+// dispatch routes a request; what the router itself would answer with a
+// plain-text 404 or 405 is answered in Shelf's own formats instead.
+func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
+	if _, pattern := s.mux.Handler(r); pattern != "" {
+		s.mux.ServeHTTP(w, r)
+		return
+	}
+	rec := &headerRecorder{header: http.Header{}}
+	h, _ := s.mux.Handler(r)
+	h.ServeHTTP(rec, r)
+	switch rec.status {
+	case http.StatusMethodNotAllowed:
+		s.fail(w, r, &httpError{status: http.StatusMethodNotAllowed, allow: rec.header.Get("Allow"),
+			msg: fmt.Sprintf("%s is not allowed here; use %s.", r.Method, rec.header.Get("Allow"))})
+	case http.StatusMovedPermanently, http.StatusPermanentRedirect, http.StatusTemporaryRedirect, http.StatusFound:
+		http.Redirect(w, r, rec.header.Get("Location"), rec.status)
+	default:
+		s.fail(w, r, shelf.Errorf(shelf.ENOTFOUND, "There is no page at this address."))
+	}
+}
 
-func (s *Server) routes() {
-	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.Write([]byte("ok\n"))
-	})
-	s.mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		if err := s.svc.DB().Ping(r.Context()); err != nil {
-			w.Header().Set("Retry-After", "5")
-			w.WriteHeader(http.StatusServiceUnavailable)
-			w.Write([]byte("database unavailable\n"))
-			return
-		}
-		w.Write([]byte("ok\n"))
-	})
+// headerRecorder catches what the router would answer, without a body.
+type headerRecorder struct {
+	header http.Header
+	status int
+}
+
+func (h *headerRecorder) Header() http.Header { return h.header }
+func (h *headerRecorder) Write(b []byte) (int, error) {
+	if h.status == 0 {
+		h.status = http.StatusOK
+	}
+	return len(b), nil
+}
+func (h *headerRecorder) WriteHeader(code int) {
+	if h.status == 0 {
+		h.status = code
+	}
+}
+
+// CountRetentionPurge records items purged by the background job.
+func (s *Server) CountRetentionPurge(n int) {
+	s.metrics.purges.WithLabelValues("retention").Add(float64(n))
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"shelf/purge"
+	"shelf/service"
 	"shelf/web"
 )
 
@@ -87,6 +88,7 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	var bg sync.WaitGroup
 	job := &purge.Job{Service: svc, Retention: *retention, Interval: *purgeEvery, Logger: log, OnPurge: srv.CountRetentionPurge}
 	bg.Go(func() { job.Run(bgCtx) })
+	bg.Go(func() { sweepSessions(bgCtx, svc, log) })
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpSrv.Serve(ln) }()
@@ -108,4 +110,23 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	}
 	log.Info("stopped")
 	return err
+}
+
+// sweepSessions removes expired sessions every hour, so that abandoned
+// logins do not pile up in the database.
+func sweepSessions(ctx context.Context, svc *service.Service, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := svc.DeleteExpiredSessions(ctx); err != nil && ctx.Err() == nil {
+			log.Error("session sweep failed", "err", err)
+		} else if n > 0 {
+			log.Info("session sweep", "removed", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

@@ -1,0 +1,78 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"net"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+
+	"shelf"
+)
+
+func openPostgres(ctx context.Context, dsn string) (*DB, error) {
+	pool, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, err
+	}
+	pool.SetMaxOpenConns(16)
+	pool.SetMaxIdleConns(16)
+	if err := pool.PingContext(ctx); err != nil {
+		pool.Close()
+		return nil, &shelf.Error{Code: shelf.EUNAVAILABLE, Message: "PostgreSQL is not reachable at " + redactDSN(dsn) + ".", Err: err}
+	}
+	// note: one pool serves reads and writes; PostgreSQL has no single-writer
+	// limit, and row locks (FOR UPDATE) make check-then-act safe.
+	return &DB{dialect: postgresDialect{}, write: pool, read: pool}, nil
+}
+
+type postgresDialect struct{}
+
+// auditChainLock is the advisory lock key that serialises audit appends.
+const auditChainLock = 0x5e1f_a0d1
+
+func (postgresDialect) name() string             { return "postgres" }
+func (postgresDialect) rebind(q string) string   { return rebindDollar(q) }
+func (postgresDialect) forUpdate() string        { return " FOR UPDATE" }
+func (postgresDialect) skipLocked() string       { return " FOR UPDATE SKIP LOCKED" }
+func (d postgresDialect) mapErr(err error) error { return mapErr(d, err) }
+
+// lockAuditChain takes a transaction-scoped advisory lock: appenders on every
+// instance queue here, so each event links to the one committed before it.
+// It is held only from the append to the commit.
+func (postgresDialect) lockAuditChain(ctx context.Context, tx *Tx) error {
+	_, err := tx.exec(ctx, `SELECT pg_advisory_xact_lock(?)`, int64(auditChainLock))
+	return err
+}
+
+func (postgresDialect) retryable(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "40001" || pe.Code == "40P01"
+	}
+	return false
+}
+
+func (postgresDialect) classify(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch {
+		case pe.Code == "23505":
+			return shelf.ECONFLICT
+		case pe.Code == "23503", pe.Code == "23001":
+			return shelf.ERESTRICTED
+		case strings.HasPrefix(pe.Code, "08"), strings.HasPrefix(pe.Code, "57P"), pe.Code == "53300":
+			return shelf.EUNAVAILABLE
+		}
+		return ""
+	}
+	var ne net.Error
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ne) || errors.As(err, &ce) || errors.Is(err, sql.ErrConnDone) {
+		return shelf.EUNAVAILABLE
+	}
+	return ""
+}

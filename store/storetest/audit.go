@@ -1,0 +1,248 @@
+package storetest
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"shelf"
+	"shelf/store"
+)
+
+// Tamper changes the summary of audit event id behind the database's back,
+// the way an attacker with file or superuser access would. It first lifts
+// the engine's protection against updates. It reports false (after logging
+// why) on an engine where it does not know how.
+func Tamper(t testing.TB, db *store.DB, id int64, summary string) bool {
+	t.Helper()
+	var lift, restore string
+	switch db.Engine() {
+	case "sqlite":
+		lift = "DROP TRIGGER audit_events_no_update"
+	case "postgres":
+		// note: lifts triggers; an engine that protects the log with
+		// privileges instead makes the UPDATE below fail, and the step is
+		// skipped with a log line.
+		lift = "ALTER TABLE audit_events DISABLE TRIGGER USER"
+		restore = "ALTER TABLE audit_events ENABLE TRIGGER USER"
+	default:
+		t.Logf("tamper: no known way to alter audit rows on engine %q; skipping the tamper step", db.Engine())
+		return false
+	}
+	ctx := t.Context()
+	if _, err := db.SQL().ExecContext(ctx, lift); err != nil {
+		t.Logf("tamper: cannot lift the audit log's protection on %s (%v); skipping the tamper step", db.Engine(), err)
+		return false
+	}
+	_, err := db.SQL().ExecContext(ctx, fmt.Sprintf("UPDATE audit_events SET summary = %s WHERE id = %d", Quote(summary), id))
+	if restore != "" {
+		if _, rerr := db.SQL().ExecContext(ctx, restore); rerr != nil {
+			t.Errorf("tamper: restore the audit log's protection: %v", rerr)
+		}
+	}
+	if err != nil {
+		t.Logf("tamper: UPDATE refused on %s even with triggers lifted (%v); skipping the tamper step", db.Engine(), err)
+		return false
+	}
+	return true
+}
+
+func testAuditImmutable(t *testing.T, f *Fixture) {
+	it := f.Item(f.Alice, "Mirror")
+	f.Trash(f.Alice, it.ID)
+	events := f.Events()
+	if len(events) != 1 {
+		t.Fatalf("audit events: want 1, got %d", len(events))
+	}
+	e := events[0]
+
+	if err := f.Exec("UPDATE audit_events SET summary = 'nothing happened' WHERE id = %d", e.ID); err == nil {
+		t.Errorf("raw UPDATE of an audit event: want the database to refuse it, it succeeded")
+	}
+	if err := f.Exec("UPDATE audit_events SET actor_id = NULL"); err == nil {
+		t.Errorf("raw UPDATE of every audit event: want the database to refuse it, it succeeded")
+	}
+	if err := f.Exec("DELETE FROM audit_events WHERE id = %d", e.ID); err == nil {
+		t.Errorf("raw DELETE of an audit event: want the database to refuse it, it succeeded")
+	}
+	if err := f.Exec("DELETE FROM audit_events"); err == nil {
+		t.Errorf("raw DELETE of the audit log: want the database to refuse it, it succeeded")
+	}
+	after := f.Events()
+	if len(after) != 1 || after[0].Summary != e.Summary || after[0].Hash != e.Hash {
+		t.Errorf("audit log after refused changes: want %+v unchanged, got %+v", e, after)
+	}
+	// Purging what an event records leaves the event: no foreign key
+	// cascades into the log.
+	if err := f.Svc.PurgeItem(f.Ctx, f.Alice, it.ID, ""); err != nil {
+		t.Fatalf("purge: %v", err)
+	}
+	if n := f.Audits(shelf.ActionItemTrash, it.ID); n != 1 {
+		t.Errorf("item.trash event of the purged item: want kept, got %d", n)
+	}
+	n, brk, err := f.Svc.VerifyAudit(f.Ctx)
+	if err != nil || brk != nil || n != 2 {
+		t.Errorf("verify: want 2 events and no break, got %d, %+v, %v", n, brk, err)
+	}
+}
+
+func testAuditHashChain(t *testing.T, f *Fixture) {
+	n, brk, err := f.Svc.VerifyAudit(f.Ctx)
+	if err != nil || brk != nil || n != 0 {
+		t.Fatalf("verify an empty log: want 0 events and no break, got %d, %+v, %v", n, brk, err)
+	}
+
+	// Many events of every kind.
+	cat := f.Category(f.Alice, "Kitchen")
+	var ids []int64
+	for i := range 8 {
+		it := f.ItemIn(f.Alice, fmt.Sprintf("Pot %d", i), cat.ID)
+		f.Note(f.Alice, it.ID, "note with 'quotes' and \"double\" and ✓")
+		ids = append(ids, it.ID)
+	}
+	f.Trash(f.Alice, ids[0])
+	bulk, err := f.Svc.TrashItems(f.Ctx, f.Alice, ids[1:5])
+	WantCode(t, err, "", "bulk trash")
+	if _, err := f.Svc.RestoreCohort(f.Ctx, f.Alice, bulk.Cohort); err != nil {
+		t.Fatalf("restore cohort: %v", err)
+	}
+	if err := f.Svc.PurgeItem(f.Ctx, f.Admin, ids[0], "broken"); err != nil {
+		t.Fatalf("purge: %v", err)
+	}
+	notes, err := f.Svc.Notes(f.Ctx, f.Alice, ids[5])
+	WantCode(t, err, "", "list notes")
+	if _, err := f.Svc.DeleteNote(f.Ctx, f.Alice, notes[0].ID); err != nil {
+		t.Fatalf("delete note: %v", err)
+	}
+	if _, err := f.Svc.DeleteCategory(f.Ctx, f.Alice, cat.ID); err != nil {
+		t.Fatalf("delete category: %v", err)
+	}
+	for _, id := range ids[5:] {
+		f.Trash(f.Alice, id)
+	}
+	if _, err := f.Svc.EmptyTrash(f.Ctx, f.Alice, 0); err != nil {
+		t.Fatalf("empty Trash: %v", err)
+	}
+	const want = 1 + 4 + 4 + 1 + 1 + 1 + 3 + 3
+	events := f.Events()
+	if len(events) != want {
+		t.Fatalf("audit events: want %d, got %d", want, len(events))
+	}
+	prev := ""
+	for i, e := range events {
+		if e.ID != int64(i+1) {
+			t.Errorf("event %d: want id %d (ids follow each other), got %d", i, i+1, e.ID)
+		}
+		if e.PrevHash != prev {
+			t.Errorf("event %d: prev_hash %q, want the hash of the event before, %q", e.ID, e.PrevHash, prev)
+		}
+		if e.Hash == "" || e.Hash != store.ChainHash(e) {
+			t.Errorf("event %d: hash %q, want %q", e.ID, e.Hash, store.ChainHash(e))
+		}
+		prev = e.Hash
+	}
+	n, brk, err = f.Svc.VerifyAudit(f.Ctx)
+	if err != nil || brk != nil || n != want {
+		t.Fatalf("verify: want %d events and no break, got %d, %+v, %v", want, n, brk, err)
+	}
+
+	target := events[want/2].ID
+	if !Tamper(t, f.DB, target, "nothing to see here") {
+		return
+	}
+	n, brk, err = f.Svc.VerifyAudit(f.Ctx)
+	if err != nil {
+		t.Fatalf("verify a tampered log: %v", err)
+	}
+	if brk == nil {
+		t.Fatalf("verify a tampered log: want a break at event %d, got none (%d events checked)", target, n)
+	}
+	if brk.ID != target || !strings.Contains(brk.Reason, "altered") {
+		t.Errorf("verify a tampered log: want a break at event %d saying it was altered, got %+v", target, brk)
+	}
+}
+
+func testAuditEventInSameTransaction(t *testing.T, f *Fixture) {
+	it := f.Item(f.Alice, "Vase")
+
+	// The change and its event are committed together: both visible.
+	cohort := f.Trash(f.Alice, it.ID)
+	if n := f.Count("SELECT count(*) FROM audit_events WHERE action = %s AND entity_id = %d AND cohort = %s",
+		Quote(shelf.ActionItemTrash), it.ID, Quote(cohort)); n != 1 || !f.IsTrashed(it.ID) {
+		t.Fatalf("after a trash: want the item trashed and its event with cohort %q, got trashed=%v events=%d",
+			cohort, f.IsTrashed(it.ID), n)
+	}
+
+	// A transaction that fails after the change and its event keeps neither.
+	other := f.Item(f.Alice, "Bowl")
+	boom := errors.New("boom")
+	err := f.DB.Write(f.Ctx, func(tx *store.Tx) error {
+		ok, err := tx.TrashItem(f.Ctx, other.ID, f.Alice.UserID, f.Clock.Now(), "doomed-cohort")
+		if err != nil || !ok {
+			return fmt.Errorf("trash in tx: ok=%v err=%v", ok, err)
+		}
+		if _, err := tx.AppendAudit(f.Ctx, shelf.AuditEvent{At: f.Clock.Now(), Action: shelf.ActionItemTrash,
+			EntityType: "item", EntityID: other.ID, Summary: "doomed"}); err != nil {
+			return fmt.Errorf("append audit in tx: %w", err)
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("write: want the transaction's own error back, got %v", err)
+	}
+	if !f.IsLive(other.ID) {
+		t.Errorf("item %d: want live after the rollback", other.ID)
+	}
+	if n := f.Audits(shelf.ActionItemTrash, other.ID); n != 0 {
+		t.Errorf("events of the rolled-back trash: want 0, got %d", n)
+	}
+	if n, brk, err := f.Svc.VerifyAudit(f.Ctx); err != nil || brk != nil || n != 1 {
+		t.Errorf("verify after a rollback: want 1 event and no break, got %d, %+v, %v", n, brk, err)
+	}
+
+	// And a use case whose audit event cannot be written changes nothing.
+	if !FailAuditInserts(t, f.DB, shelf.ActionItemTrash) {
+		return
+	}
+	_, err = f.Svc.TrashItem(f.Ctx, f.Alice, other.ID, 0)
+	if err == nil {
+		t.Fatalf("trash with a failing audit insert: want an error, got none")
+	}
+	if !f.IsLive(other.ID) {
+		t.Errorf("item %d: want live when its audit event could not be written", other.ID)
+	}
+	if n := f.AuditTotal(); n != 1 {
+		t.Errorf("audit events: want 1 (from before), got %d", n)
+	}
+}
+
+// FailAuditInserts makes the database refuse to insert audit events with this
+// action, so tests can prove that a use case whose event fails leaves no
+// change behind. It reports false (after logging why) on an engine where it
+// does not know how.
+func FailAuditInserts(t testing.TB, db *store.DB, action string) bool {
+	t.Helper()
+	var stmts []string
+	switch db.Engine() {
+	case "sqlite":
+		stmts = []string{fmt.Sprintf(`CREATE TRIGGER fail_audit BEFORE INSERT ON audit_events WHEN NEW.action = %s
+			BEGIN SELECT RAISE(ABORT, 'injected'); END`, Quote(action))}
+	case "postgres":
+		stmts = []string{
+			`CREATE OR REPLACE FUNCTION shelf_test_fail_audit() RETURNS trigger LANGUAGE plpgsql AS
+			 $$ BEGIN RAISE EXCEPTION 'injected'; END $$`,
+			fmt.Sprintf(`CREATE TRIGGER fail_audit BEFORE INSERT ON audit_events FOR EACH ROW
+			 WHEN (NEW.action = %s) EXECUTE FUNCTION shelf_test_fail_audit()`, Quote(action)),
+		}
+	default:
+		t.Logf("fail audit inserts: no known way on engine %q; skipping this step", db.Engine())
+		return false
+	}
+	for _, s := range stmts {
+		if _, err := db.SQL().ExecContext(t.Context(), s); err != nil {
+			t.Fatalf("inject an audit failure: %v", err)
+		}
+	}
+	return true
+}

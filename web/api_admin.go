@@ -1,0 +1,111 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"shelf"
+)
+
+// auditResponse is a page of the audit log.
+type auditResponse struct {
+	Events []shelf.AuditEvent `json:"events"`
+	Next   *string            `json:"next"`
+}
+
+// auditFilter reads actor, action, entity_type, entity_id, after and limit.
+func auditFilter(r *http.Request) (shelf.AuditFilter, error) {
+	q := r.URL.Query()
+	f := shelf.AuditFilter{Action: q.Get("action"), EntityType: q.Get("entity_type"), After: q.Get("after")}
+	if v := q.Get("actor"); v != "" {
+		id, err := parseID(v)
+		if err != nil {
+			return f, shelf.Errorf(shelf.EMALFORMED, "actor must be a user id.")
+		}
+		f.ActorID = &id
+	}
+	if v := q.Get("entity_id"); v != "" {
+		id, err := parseID(v)
+		if err != nil {
+			return f, shelf.Errorf(shelf.EMALFORMED, "entity_id must be an id.")
+		}
+		f.EntityID = &id
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > shelf.MaxPageSize {
+			return f, shelf.Errorf(shelf.EMALFORMED, "limit must be a whole number from 1 to %d.", shelf.MaxPageSize)
+		}
+		f.Limit = n
+	}
+	return f, nil
+}
+
+func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
+	f, err := auditFilter(r)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	page, err := s.svc.AuditEvents(r.Context(), actor(r), f)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	res := auditResponse{Events: page.Events}
+	if page.Next != "" {
+		res.Next = &page.Next
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+func (s *Server) apiListUsers(w http.ResponseWriter, r *http.Request) {
+	us, err := s.svc.Users(r.Context(), actor(r))
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	if us == nil {
+		us = []shelf.User{}
+	}
+	writeJSON(w, http.StatusOK, map[string][]shelf.User{"users": us})
+}
+
+func (s *Server) apiDeleteUser(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	if err := s.svc.DeleteUser(r.Context(), actor(r), id); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	s.metrics.deletes.WithLabelValues("user").Inc()
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) apiTransferItems(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	var body struct {
+		To int64 `json:"to"`
+	}
+	if err := decodeJSON(w, r, &body); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	if body.To <= 0 {
+		s.apiError(w, r, shelf.Invalid(map[string]string{"to": "Name the user who receives the items."}))
+		return
+	}
+	n, err := s.svc.TransferItems(r.Context(), actor(r), id, body.To)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]int64{"transferred": n})
+}

@@ -1,0 +1,233 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"shelf"
+)
+
+// listResponse is a page of items (live or trashed).
+type listResponse struct {
+	Items []shelf.Item `json:"items"`
+	Next  *string      `json:"next"`
+}
+
+func pageResponse(p shelf.ItemPage) listResponse {
+	res := listResponse{Items: p.Items}
+	if res.Items == nil {
+		res.Items = []shelf.Item{}
+	}
+	if p.Next != "" {
+		res.Next = &p.Next
+	}
+	return res
+}
+
+// itemFilter reads limit, after, q and category from the query string.
+func itemFilter(r *http.Request) (shelf.ItemFilter, bool, error) {
+	q := r.URL.Query()
+	f := shelf.ItemFilter{Query: strings.TrimSpace(q.Get("q")), After: q.Get("after")}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > shelf.MaxPageSize {
+			return f, false, shelf.Errorf(shelf.EMALFORMED, "limit must be a whole number from 1 to %d.", shelf.MaxPageSize)
+		}
+		f.Limit = n
+	}
+	if v := q.Get("category"); v != "" {
+		id, err := parseID(v)
+		if err != nil {
+			return f, false, shelf.Errorf(shelf.EMALFORMED, "category must be a category id.")
+		}
+		f.CategoryID = &id
+	}
+	if len(f.Query) > 200 {
+		return f, false, shelf.Errorf(shelf.EMALFORMED, "The search text is too long.")
+	}
+	all := q.Get("all") == "true" || q.Get("all") == "1"
+	return f, all, nil
+}
+
+func (s *Server) apiListItems(w http.ResponseWriter, r *http.Request) {
+	f, all, err := itemFilter(r)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	page, err := s.svc.Items(r.Context(), actor(r), f, all)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, pageResponse(page))
+}
+
+func (s *Server) apiCreateItem(w http.ResponseWriter, r *http.Request) {
+	in := shelf.ItemInput{Quantity: 1}
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	it, err := s.svc.CreateItem(r.Context(), actor(r), in)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/items/"+itoa(it.ID))
+	w.Header().Set("ETag", etag(it.Version))
+	writeJSON(w, http.StatusCreated, it)
+}
+
+func (s *Server) apiGetItem(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	it, err := s.svc.Item(r.Context(), actor(r), id)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", etag(it.Version))
+	writeJSON(w, http.StatusOK, it)
+}
+
+// itemPatch is a PATCH body: only the fields present change; category_id:
+// null makes the item uncategorised.
+type itemPatch struct {
+	Name        *string         `json:"name"`
+	Description *string         `json:"description"`
+	Quantity    *int64          `json:"quantity"`
+	CategoryID  json.RawMessage `json:"category_id"`
+}
+
+func (s *Server) apiUpdateItem(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	var p itemPatch
+	if err := decodeJSON(w, r, &p); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	version := ifMatch(r)
+	a := actor(r)
+	cur, err := s.svc.Item(r.Context(), a, id)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	if version == 0 {
+		// note: without If-Match, still refuse to overwrite a change made
+		// between the read above and the write.
+		version = cur.Version
+	}
+	in := shelf.ItemInput{Name: cur.Name, Description: cur.Description, Quantity: cur.Quantity, CategoryID: cur.CategoryID}
+	if p.Name != nil {
+		in.Name = *p.Name
+	}
+	if p.Description != nil {
+		in.Description = *p.Description
+	}
+	if p.Quantity != nil {
+		in.Quantity = *p.Quantity
+	}
+	if len(p.CategoryID) > 0 {
+		if string(p.CategoryID) == "null" {
+			in.CategoryID = nil
+		} else {
+			var c int64
+			if err := json.Unmarshal(p.CategoryID, &c); err != nil {
+				s.apiError(w, r, shelf.Invalid(map[string]string{"category_id": "must be a number or null"}))
+				return
+			}
+			in.CategoryID = &c
+		}
+	}
+	it, err := s.svc.UpdateItem(r.Context(), a, id, in, version)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", etag(it.Version))
+	writeJSON(w, http.StatusOK, it)
+}
+
+func (s *Server) apiTrashItem(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	cohort, err := s.svc.TrashItem(r.Context(), actor(r), id, ifMatch(r))
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	s.metrics.deletes.WithLabelValues("item_trash").Inc()
+	w.Header().Set("X-Shelf-Cohort", cohort)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) apiItemImpact(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	im, err := s.svc.ItemImpact(r.Context(), actor(r), id)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, im)
+}
+
+func (s *Server) apiBulkTrash(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		IDs []int64 `json:"ids"`
+	}
+	if err := decodeJSON(w, r, &body); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	res, err := s.svc.TrashItems(r.Context(), actor(r), body.IDs)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	s.metrics.deletes.WithLabelValues("item_trash").Add(float64(len(res.Trashed)))
+	if res.Cohort != "" {
+		w.Header().Set("X-Shelf-Cohort", res.Cohort)
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// etag is an item version as an entity tag.
+func etag(version int64) string { return `"` + itoa(version) + `"` }
+
+// ifMatch reads the If-Match header as an item version: 0 when absent or
+// "*", -1 (which matches nothing) when it is not one of our entity tags.
+func ifMatch(r *http.Request) int64 {
+	v := strings.TrimSpace(r.Header.Get("If-Match"))
+	if v == "" || v == "*" {
+		return 0
+	}
+	v = strings.TrimPrefix(v, "W/")
+	if len(v) < 3 || v[0] != '"' || v[len(v)-1] != '"' {
+		return -1
+	}
+	n, err := strconv.ParseInt(v[1:len(v)-1], 10, 64)
+	if err != nil || n <= 0 {
+		return -1
+	}
+	return n
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

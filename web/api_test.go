@@ -1,0 +1,461 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// apiScenario is one API request and what must come of it: the status, body
+// fragments, and an after-check on the database.
+type apiScenario struct {
+	name    string
+	as      string // "owner", "other", "admin", or "" for nobody
+	method  string
+	path    string
+	body    string
+	headers []string
+	status  int
+	want    []string // fragments the body must contain
+	after   func(t *testing.T, e *apiEnv)
+	// unchanged asserts that nothing at all changed in the database.
+	unchanged bool
+}
+
+func runAPIScenarios(t *testing.T, scenarios []apiScenario) {
+	t.Helper()
+	forEachEngine(t, func(t *testing.T, open func(*testing.T, ...func(*Config)) *apiEnv) {
+		for _, sc := range scenarios {
+			runAPIScenario(t, open, sc)
+		}
+	})
+}
+
+func runAPIScenario(t *testing.T, open func(*testing.T, ...func(*Config)) *apiEnv, sc apiScenario) {
+	t.Helper()
+	{
+		t.Run(sc.name, func(t *testing.T) {
+			e := open(t)
+			before := e.snapshot()
+			res := e.req(sc.as, sc.method, sc.path, sc.body, sc.headers...)
+			if res.status != sc.status {
+				t.Fatalf("%s %s as %q: status %d, want %d; body %s", sc.method, sc.path, sc.as, res.status, sc.status, res.body)
+			}
+			for _, w := range sc.want {
+				if !strings.Contains(string(res.body), e.expand(w)) {
+					t.Errorf("body %s lacks %q", res.body, e.expand(w))
+				}
+			}
+			if res.status >= 400 {
+				if ct := res.header.Get("Content-Type"); ct != "application/problem+json" {
+					t.Errorf("error Content-Type %q, want application/problem+json", ct)
+				}
+				for _, leak := range []string{"sqlite", "SQL", "goroutine", "runtime error", ".go:"} {
+					if strings.Contains(string(res.body), leak) {
+						t.Errorf("error body leaks %q: %s", leak, res.body)
+					}
+				}
+			}
+			if sc.unchanged {
+				if after := e.snapshot(); after != before {
+					t.Errorf("database changed on refusal:\nbefore %s\nafter  %s", before, after)
+				}
+			}
+			if sc.after != nil {
+				sc.after(t, e)
+			}
+		})
+	}
+}
+
+func TestAPIItems(t *testing.T) {
+	runAPIScenarios(t, []apiScenario{
+		{name: "list own live items", as: "owner", method: "GET", path: "/api/v1/items", status: 200,
+			want: []string{`"name":"Drill"`, `"name":"Ladder"`, `"next":null`},
+			after: func(t *testing.T, e *apiEnv) {
+				res := e.req("owner", "GET", "/api/v1/items", "")
+				if strings.Contains(string(res.body), "Foreign") || strings.Contains(string(res.body), "Old charger") {
+					t.Errorf("list shows others' or trashed items: %s", res.body)
+				}
+			}},
+		{name: "list paginates with a cursor", as: "owner", method: "GET", path: "/api/v1/items?limit=1", status: 200,
+			want: []string{`"name":"Ladder"`},
+			after: func(t *testing.T, e *apiEnv) {
+				var page struct {
+					Next *string `json:"next"`
+				}
+				e.req("owner", "GET", "/api/v1/items?limit=1", "").json(t, &page)
+				if page.Next == nil {
+					t.Fatal("next is null on a first page of one")
+				}
+				res := e.req("owner", "GET", "/api/v1/items?limit=1&after="+*page.Next, "")
+				if !strings.Contains(string(res.body), `"name":"Drill"`) {
+					t.Errorf("second page %s lacks Drill", res.body)
+				}
+			}},
+		{name: "list search", as: "owner", method: "GET", path: "/api/v1/items?q=dRi", status: 200, want: []string{`"Drill"`}},
+		{name: "list by category", as: "owner", method: "GET", path: "/api/v1/items?category={cat}", status: 200, want: []string{`"Drill"`}},
+		{name: "list limit over 100", as: "owner", method: "GET", path: "/api/v1/items?limit=101", status: 400},
+		{name: "list bad cursor", as: "owner", method: "GET", path: "/api/v1/items?after=zzz", status: 400},
+		{name: "list anonymous", method: "GET", path: "/api/v1/items", status: 401},
+		{name: "list bad token", method: "GET", path: "/api/v1/items", headers: []string{"Authorization", "Bearer shelf_nope"}, status: 401},
+
+		{name: "create", as: "owner", method: "POST", path: "/api/v1/items", body: `{"name":"Saw","quantity":2}`, status: 201,
+			want: []string{`"name":"Saw"`, `"quantity":2`, `"version":1`},
+			after: func(t *testing.T, e *apiEnv) {
+				if e.count(`SELECT count(*) FROM items WHERE name = 'Saw'`) != 1 {
+					t.Error("no Saw row")
+				}
+			}},
+		{name: "create duplicate live name", as: "owner", method: "POST", path: "/api/v1/items", body: `{"name":"drill"}`, status: 409,
+			want: []string{`"blockers"`}, unchanged: true},
+		{name: "create reuses a trashed name", as: "owner", method: "POST", path: "/api/v1/items", body: `{"name":"Old charger"}`, status: 201},
+		{name: "create negative quantity", as: "owner", method: "POST", path: "/api/v1/items", body: `{"name":"X","quantity":-1}`, status: 422,
+			want: []string{`"quantity"`}, unchanged: true},
+		{name: "create empty name", as: "owner", method: "POST", path: "/api/v1/items", body: `{"name":"  "}`, status: 422, unchanged: true},
+		{name: "create others' category", as: "other", method: "POST", path: "/api/v1/items", body: `{"name":"X","category_id":{cat}}`, status: 422, unchanged: true},
+		{name: "create wrong type", as: "owner", method: "POST", path: "/api/v1/items", body: `{"name":"X","quantity":"many"}`, status: 422, unchanged: true},
+		{name: "create unparsable", as: "owner", method: "POST", path: "/api/v1/items", body: `{"name":`, status: 400, unchanged: true},
+		{name: "create empty body", as: "owner", method: "POST", path: "/api/v1/items", headers: []string{"Content-Type", "application/json"}, status: 400, unchanged: true},
+		{name: "create wrong content type", as: "owner", method: "POST", path: "/api/v1/items", body: `{"name":"X"}`,
+			headers: []string{"Content-Type", "text/plain"}, status: 415, unchanged: true},
+		{name: "create too large", as: "owner", method: "POST", path: "/api/v1/items",
+			body: `{"name":"X","description":"` + strings.Repeat("a", 1<<20) + `"}`, status: 413, unchanged: true},
+
+		{name: "get", as: "owner", method: "GET", path: "/api/v1/items/{item}", status: 200, want: []string{`"name":"Drill"`},
+			after: func(t *testing.T, e *apiEnv) {
+				if et := e.req("owner", "GET", "/api/v1/items/{item}", "").header.Get("ETag"); et != `"1"` {
+					t.Errorf("ETag %q, want \"1\"", et)
+				}
+			}},
+		{name: "get other's", as: "other", method: "GET", path: "/api/v1/items/{item}", status: 404},
+		{name: "get admin sees any", as: "admin", method: "GET", path: "/api/v1/items/{item}", status: 200},
+		{name: "get trashed", as: "owner", method: "GET", path: "/api/v1/items/{trashed}", status: 404},
+		{name: "get malformed id", as: "owner", method: "GET", path: "/api/v1/items/1;DROP%20TABLE%20items", status: 400},
+		{name: "get id 2^64", as: "owner", method: "GET", path: "/api/v1/items/18446744073709551616", status: 400},
+		{name: "get id zero", as: "owner", method: "GET", path: "/api/v1/items/0", status: 400},
+		{name: "get id missing", as: "owner", method: "GET", path: "/api/v1/items/999999", status: 404},
+
+		{name: "patch", as: "owner", method: "PATCH", path: "/api/v1/items/{item}", body: `{"quantity":5,"category_id":null}`,
+			headers: []string{"If-Match", `"1"`}, status: 200, want: []string{`"quantity":5`, `"version":2`, `"category_id":null`}},
+		{name: "patch stale If-Match", as: "owner", method: "PATCH", path: "/api/v1/items/{item}", body: `{"quantity":5}`,
+			headers: []string{"If-Match", `"7"`}, status: 412, unchanged: true},
+		{name: "patch other's", as: "other", method: "PATCH", path: "/api/v1/items/{item}", body: `{"quantity":5}`, status: 404, unchanged: true},
+		{name: "patch invalid", as: "owner", method: "PATCH", path: "/api/v1/items/{item}", body: `{"quantity":-5}`, status: 422, unchanged: true},
+		{name: "patch duplicate name", as: "owner", method: "PATCH", path: "/api/v1/items/{item}", body: `{"name":"LADDER"}`, status: 409, unchanged: true},
+		{name: "patch unknown field", as: "owner", method: "PATCH", path: "/api/v1/items/{item}", body: `{"colour":"red"}`, status: 422, unchanged: true},
+
+		{name: "wrong method has Allow", as: "owner", method: "PUT", path: "/api/v1/items/{item}", body: `{}`, status: 405,
+			after: func(t *testing.T, e *apiEnv) {
+				res := e.req("owner", "PUT", "/api/v1/items/{item}", `{}`)
+				if allow := res.header.Get("Allow"); !strings.Contains(allow, "DELETE") || !strings.Contains(allow, "PATCH") {
+					t.Errorf("Allow %q", allow)
+				}
+			}},
+		{name: "unknown API path", as: "owner", method: "GET", path: "/api/v1/nothing", status: 404},
+	})
+}
+
+func TestAPIDelete(t *testing.T) {
+	runAPIScenarios(t, []apiScenario{
+		{name: "trash", as: "owner", method: "DELETE", path: "/api/v1/items/{item}", status: 204,
+			after: func(t *testing.T, e *apiEnv) {
+				if !e.isTrashed("item") {
+					t.Error("item not in the Trash")
+				}
+				if e.count(`SELECT count(*) FROM notes WHERE item_id = ?`, e.ids["item"]) != 2 {
+					t.Error("notes did not stay with the trashed item")
+				}
+				if e.auditCount("item.trash") != 3 { // two from the seed, one now
+					t.Errorf("item.trash events %d, want 3", e.auditCount("item.trash"))
+				}
+				if e.req("owner", "DELETE", "/api/v1/items/{item}", "").status != 404 {
+					t.Error("a repeated DELETE did not answer 404")
+				}
+			}},
+		{name: "trash names the cohort", as: "admin", method: "DELETE", path: "/api/v1/items/{item}", status: 204,
+			after: func(t *testing.T, e *apiEnv) {
+				cohort, err := e.scalar(`SELECT deleted_cohort FROM items WHERE id = ?`, e.ids["item"])
+				if err != nil || cohort == "" {
+					t.Fatalf("no cohort: %v", err)
+				}
+				if n := e.count(`SELECT count(*) FROM audit_events WHERE cohort = ? AND actor_id = ?`, cohort, e.users["admin"].ID); n != 1 {
+					t.Errorf("%d trash events by the admin in the cohort, want 1", n)
+				}
+			}},
+		{name: "trash other's", as: "other", method: "DELETE", path: "/api/v1/items/{item}", status: 404, unchanged: true},
+		{name: "trash anonymous", method: "DELETE", path: "/api/v1/items/{item}", status: 401, unchanged: true},
+		{name: "trash on loan", as: "owner", method: "DELETE", path: "/api/v1/items/{lent}", status: 409,
+			want: []string{`"blockers":[{"type":"loan","id":{loan},"label":"Lent to Bob"}]`}, unchanged: true},
+		{name: "trash stale If-Match", as: "owner", method: "DELETE", path: "/api/v1/items/{item}", headers: []string{"If-Match", `"9"`}, status: 412, unchanged: true},
+		{name: "trash matching If-Match", as: "owner", method: "DELETE", path: "/api/v1/items/{item}", headers: []string{"If-Match", `"1"`}, status: 204},
+		{name: "trash already trashed", as: "owner", method: "DELETE", path: "/api/v1/items/{trashed}", status: 404, unchanged: true},
+		{name: "trash malformed id", as: "owner", method: "DELETE", path: "/api/v1/items/abc", status: 400, unchanged: true},
+
+		{name: "impact", as: "owner", method: "GET", path: "/api/v1/items/{item}/impact", status: 200,
+			want: []string{`"action":"trash"`, `"notes":2`, `"loans":1`, `"active_loans":0`, `"blockers":[]`}},
+		{name: "impact blocked", as: "owner", method: "GET", path: "/api/v1/items/{lent}/impact", status: 200,
+			want: []string{`"active_loans":1`, `"label":"Lent to Bob"`}, unchanged: true},
+		{name: "impact other's", as: "other", method: "GET", path: "/api/v1/items/{item}/impact", status: 404},
+
+		{name: "bulk", as: "owner", method: "POST", path: "/api/v1/items/bulk-delete",
+			body: `{"ids":[{item},{lent},{trashed},{foreign},999999]}`, status: 200,
+			want: []string{`"trashed":[{item}]`, `"not_found":[{trashed},{foreign},999999]`, `"blocked":[{"type":"item","id":{lent}`},
+			after: func(t *testing.T, e *apiEnv) {
+				if !e.isTrashed("item") || e.isTrashed("lent") || e.isTrashed("foreign") {
+					t.Error("bulk trashed the wrong items")
+				}
+			}},
+		{name: "bulk empty", as: "owner", method: "POST", path: "/api/v1/items/bulk-delete", body: `{"ids":[]}`, status: 422, unchanged: true},
+		{name: "bulk too many", as: "owner", method: "POST", path: "/api/v1/items/bulk-delete",
+			body: `{"ids":[` + strings.TrimSuffix(strings.Repeat("1,", 1001), ",") + `]}`, status: 422, unchanged: true},
+		{name: "bulk not ids", as: "owner", method: "POST", path: "/api/v1/items/bulk-delete", body: `{"ids":["a"]}`, status: 422, unchanged: true},
+		{name: "bulk anonymous", method: "POST", path: "/api/v1/items/bulk-delete", body: `{"ids":[{item}]}`, status: 401, unchanged: true},
+	})
+}
+
+func TestAPITrash(t *testing.T) {
+	runAPIScenarios(t, []apiScenario{
+		{name: "list", as: "owner", method: "GET", path: "/api/v1/trash", status: 200, want: []string{`"Old charger"`, `"deleted_at"`, `"deleted_by"`}},
+		{name: "list hides others'", as: "other", method: "GET", path: "/api/v1/trash", status: 200,
+			after: func(t *testing.T, e *apiEnv) {
+				if strings.Contains(string(e.req("other", "GET", "/api/v1/trash", "").body), "Old charger") {
+					t.Error("other sees the owner's Trash")
+				}
+			}},
+		{name: "restore", as: "owner", method: "POST", path: "/api/v1/trash/{trashed}/restore", status: 200, want: []string{`"Old charger"`},
+			after: func(t *testing.T, e *apiEnv) {
+				if e.isTrashed("trashed") || e.auditCount("item.restore") != 1 {
+					t.Error("not restored, or no audit event")
+				}
+			}},
+		{name: "restore under a new name", as: "owner", method: "POST", path: "/api/v1/trash/{trashed}/restore", body: `{"name":"Charger"}`, status: 200,
+			want: []string{`"name":"Charger"`}},
+		{name: "restore a live item", as: "owner", method: "POST", path: "/api/v1/trash/{item}/restore", status: 404, unchanged: true},
+		{name: "restore other's", as: "other", method: "POST", path: "/api/v1/trash/{trashed}/restore", status: 404, unchanged: true},
+		{name: "restore admin", as: "admin", method: "POST", path: "/api/v1/trash/{trashed}/restore", status: 200},
+		{name: "restore bad body", as: "owner", method: "POST", path: "/api/v1/trash/{trashed}/restore", body: `nope`, status: 400, unchanged: true},
+
+		{name: "purge", as: "owner", method: "DELETE", path: "/api/v1/trash/{trashed}", status: 204,
+			after: func(t *testing.T, e *apiEnv) {
+				if e.exists("trashed") || e.count(`SELECT count(*) FROM notes WHERE item_id = ?`, e.ids["trashed"]) != 0 {
+					t.Error("item or its notes survived the purge")
+				}
+				snap, err := e.scalar(`SELECT snapshot FROM audit_events WHERE action = 'item.purge' AND entity_id = ?`, e.ids["trashed"])
+				if err != nil {
+					t.Fatalf("no purge event: %v", err)
+				}
+				if !strings.Contains(snap, `"broken"`) || !strings.Contains(snap, `"Old charger"`) {
+					t.Errorf("snapshot lacks the before-image: %s", snap)
+				}
+			}},
+		{name: "purge a live item", as: "owner", method: "DELETE", path: "/api/v1/trash/{item}", status: 404, unchanged: true},
+		{name: "purge other's", as: "other", method: "DELETE", path: "/api/v1/trash/{trashed}", status: 404, unchanged: true},
+		{name: "purge impact", as: "owner", method: "GET", path: "/api/v1/trash/{trashed}/impact", status: 200, want: []string{`"action":"purge"`, `"notes":1`}},
+		{name: "empty", as: "owner", method: "DELETE", path: "/api/v1/trash", status: 200, want: []string{`{"purged":1}`},
+			after: func(t *testing.T, e *apiEnv) {
+				if e.exists("trashed") || !e.exists("foreign_trashed") {
+					t.Error("emptied the wrong Trash")
+				}
+			}},
+		{name: "restore cohort unknown", as: "owner", method: "POST", path: "/api/v1/trash/restore", body: `{"cohort":"nope"}`, status: 404, unchanged: true},
+		{name: "restore cohort missing", as: "owner", method: "POST", path: "/api/v1/trash/restore", body: `{}`, status: 422, unchanged: true},
+	})
+}
+
+func TestAPIUndoBulkRestoresExactlyThatCohort(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, open func(*testing.T, ...func(*Config)) *apiEnv) { testUndoBulk(t, open(t)) })
+}
+
+func testUndoBulk(t *testing.T, e *apiEnv) {
+	var bulk struct {
+		Cohort  string  `json:"cohort"`
+		Trashed []int64 `json:"trashed"`
+	}
+	res := e.req("owner", "POST", "/api/v1/items/bulk-delete", e.expand(`{"ids":[{item}]}`))
+	res.json(t, &bulk)
+	if res.header.Get("X-Shelf-Cohort") != bulk.Cohort || bulk.Cohort == "" {
+		t.Fatalf("cohort header %q, body %q", res.header.Get("X-Shelf-Cohort"), bulk.Cohort)
+	}
+	var restored struct {
+		Restored  []map[string]any `json:"restored"`
+		Conflicts []any            `json:"conflicts"`
+	}
+	e.req("owner", "POST", "/api/v1/trash/restore", `{"cohort":"`+bulk.Cohort+`"}`).json(t, &restored)
+	if len(restored.Restored) != 1 || e.isTrashed("item") {
+		t.Fatalf("restored %v", restored)
+	}
+	if !e.isTrashed("trashed") {
+		t.Error("undo brought back an item trashed by an earlier request")
+	}
+}
+
+func TestAPINotesLoansCategories(t *testing.T) {
+	runAPIScenarios(t, []apiScenario{
+		{name: "notes list", as: "owner", method: "GET", path: "/api/v1/items/{item}/notes", status: 200, want: []string{`"first note"`, `"second note"`}},
+		{name: "notes list other's", as: "other", method: "GET", path: "/api/v1/items/{item}/notes", status: 404},
+		{name: "note add", as: "owner", method: "POST", path: "/api/v1/items/{item}/notes", body: `{"body":"third"}`, status: 201, want: []string{`"body":"third"`}},
+		{name: "note add empty", as: "owner", method: "POST", path: "/api/v1/items/{item}/notes", body: `{"body":"  "}`, status: 422, unchanged: true},
+		{name: "note add on other's", as: "other", method: "POST", path: "/api/v1/items/{item}/notes", body: `{"body":"x"}`, status: 404, unchanged: true},
+		{name: "note delete", as: "owner", method: "DELETE", path: "/api/v1/notes/{note}", status: 204,
+			after: func(t *testing.T, e *apiEnv) {
+				if e.count(`SELECT count(*) FROM notes WHERE id = ?`, e.ids["note"]) != 0 || e.auditCount("note.delete") != 1 {
+					t.Error("note not deleted or not audited")
+				}
+			}},
+		{name: "note delete other's", as: "other", method: "DELETE", path: "/api/v1/notes/{note}", status: 404, unchanged: true},
+		{name: "note delete admin", as: "admin", method: "DELETE", path: "/api/v1/notes/{foreign_note}", status: 204},
+
+		{name: "lend", as: "owner", method: "POST", path: "/api/v1/items/{item}/loans", body: `{"borrower":"Dan","due_at":"2099-01-01"}`, status: 201,
+			want: []string{`"borrower":"Dan"`, `"returned_at":null`}},
+		{name: "lend no borrower", as: "owner", method: "POST", path: "/api/v1/items/{item}/loans", body: `{"borrower":""}`, status: 422, unchanged: true},
+		{name: "lend bad due", as: "owner", method: "POST", path: "/api/v1/items/{item}/loans", body: `{"borrower":"D","due_at":"soon"}`, status: 422, unchanged: true},
+		{name: "lend other's", as: "other", method: "POST", path: "/api/v1/items/{item}/loans", body: `{"borrower":"D"}`, status: 404, unchanged: true},
+		{name: "loans list", as: "owner", method: "GET", path: "/api/v1/items/{lent}/loans", status: 200, want: []string{`"Bob"`}},
+		{name: "return", as: "owner", method: "POST", path: "/api/v1/loans/{loan}/return", status: 200, want: []string{`"returned_at":"`},
+			after: func(t *testing.T, e *apiEnv) {
+				if e.req("owner", "POST", "/api/v1/loans/{loan}/return", "").status != 409 {
+					t.Error("returning twice is not a conflict")
+				}
+				if e.req("owner", "DELETE", "/api/v1/items/{lent}", "").status != 204 {
+					t.Error("a returned loan still blocks the delete")
+				}
+			}},
+		{name: "return other's", as: "other", method: "POST", path: "/api/v1/loans/{loan}/return", status: 404, unchanged: true},
+
+		{name: "categories", as: "owner", method: "GET", path: "/api/v1/categories", status: 200, want: []string{`"name":"Tools"`}},
+		{name: "category create", as: "owner", method: "POST", path: "/api/v1/categories", body: `{"name":"Books"}`, status: 201},
+		{name: "category duplicate", as: "owner", method: "POST", path: "/api/v1/categories", body: `{"name":"tools"}`, status: 409, unchanged: true},
+		{name: "category impact", as: "owner", method: "GET", path: "/api/v1/categories/{cat}/impact", status: 200, want: []string{`"items":1`}},
+		{name: "category delete", as: "owner", method: "DELETE", path: "/api/v1/categories/{cat}", status: 204,
+			after: func(t *testing.T, e *apiEnv) {
+				if e.count(`SELECT count(*) FROM items WHERE category_id IS NOT NULL`) != 0 || !e.exists("item") {
+					t.Error("items not uncategorised, or deleted")
+				}
+				if e.auditCount("category.delete") != 1 {
+					t.Error("no audit event")
+				}
+			}},
+		{name: "category delete other's", as: "other", method: "DELETE", path: "/api/v1/categories/{cat}", status: 404, unchanged: true},
+	})
+}
+
+func TestAPIAdminAndTokens(t *testing.T) {
+	runAPIScenarios(t, []apiScenario{
+		{name: "audit admin", as: "admin", method: "GET", path: "/api/v1/audit?action=item.trash", status: 200, want: []string{`"action":"item.trash"`, `"hash":"`}},
+		{name: "audit member", as: "owner", method: "GET", path: "/api/v1/audit", status: 403},
+		{name: "audit bad filter", as: "admin", method: "GET", path: "/api/v1/audit?actor=x", status: 400},
+		{name: "users admin", as: "admin", method: "GET", path: "/api/v1/users", status: 200, want: []string{`"owner@example.com"`}},
+		{name: "users member", as: "owner", method: "GET", path: "/api/v1/users", status: 403},
+		{name: "delete user owning items", as: "admin", method: "DELETE", path: "/api/v1/users/{owner_id}", status: 409, want: []string{`"blockers"`}, unchanged: true},
+		{name: "delete user as member", as: "other", method: "DELETE", path: "/api/v1/users/{owner_id}", status: 403, unchanged: true},
+		{name: "delete missing user", as: "admin", method: "DELETE", path: "/api/v1/users/999999", status: 404, unchanged: true},
+		{name: "transfer then delete", as: "admin", method: "POST", path: "/api/v1/users/{other_id}/transfer", body: `{"to":{admin_id}}`, status: 200,
+			want: []string{`"transferred":2`},
+			after: func(t *testing.T, e *apiEnv) {
+				if e.req("admin", "DELETE", "/api/v1/users/{other_id}", "").status != 204 {
+					t.Fatal("delete after transfer failed")
+				}
+				if e.req("other", "GET", "/api/v1/items", "").status != 401 {
+					t.Error("a deleted user's token still works")
+				}
+				if e.count(`SELECT count(*) FROM items WHERE owner_id = ?`, e.users["admin"].ID) != 2 {
+					t.Error("items did not move, trashed ones included")
+				}
+			}},
+		{name: "tokens list", as: "owner", method: "GET", path: "/api/v1/tokens", status: 200, want: []string{`"name":"tests"`}},
+		{name: "token create", as: "owner", method: "POST", path: "/api/v1/tokens", body: `{"name":"ci"}`, status: 201, want: []string{`"token":"shelf_`},
+			after: func(t *testing.T, e *apiEnv) {
+				if e.count(`SELECT count(*) FROM api_tokens WHERE secret_hash LIKE 'shelf_%'`) != 0 {
+					t.Error("a secret is stored in clear")
+				}
+			}},
+		{name: "token delete other's", as: "other", method: "DELETE", path: "/api/v1/tokens/1", status: 404, unchanged: true},
+	})
+}
+
+func TestAPISessionNeedsCSRF(t *testing.T) {
+	e := newAPIEnv(t)
+	c, token := e.sessionClient("owner")
+	before := e.snapshot()
+	do := func(headers ...string) int {
+		req, _ := http.NewRequest("DELETE", e.ts.URL+e.expand("/api/v1/items/{item}"), nil)
+		for i := 0; i+1 < len(headers); i += 2 {
+			req.Header.Set(headers[i], headers[i+1])
+		}
+		res, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if got := do(); got != 403 {
+		t.Errorf("no CSRF header: %d, want 403", got)
+	}
+	if got := do("X-CSRF-Token", "wrong"); got != 403 {
+		t.Errorf("wrong CSRF header: %d, want 403", got)
+	}
+	if got := do("X-CSRF-Token", token, "Sec-Fetch-Site", "cross-site"); got != 403 {
+		t.Errorf("cross-site: %d, want 403", got)
+	}
+	if got := do("X-CSRF-Token", token, "Origin", "https://evil.example"); got != 403 {
+		t.Errorf("foreign origin: %d, want 403", got)
+	}
+	if after := e.snapshot(); after != before {
+		t.Fatalf("refused requests changed the database")
+	}
+	if got := do("X-CSRF-Token", token, "Sec-Fetch-Site", "same-origin"); got != 204 {
+		t.Errorf("with the token: %d, want 204", got)
+	}
+	if !e.isTrashed("item") {
+		t.Error("item not trashed")
+	}
+}
+
+func TestAPIRateLimit(t *testing.T) {
+	e := newAPIEnv(t, func(c *Config) { c.RateLimit = 1 })
+	statuses := map[int]int{}
+	var retry string
+	for i := 0; i < 4; i++ {
+		res := e.req("owner", "DELETE", "/api/v1/items/999999", "")
+		statuses[res.status]++
+		if res.status == 429 {
+			retry = res.header.Get("Retry-After")
+		}
+	}
+	if statuses[429] == 0 || retry == "" {
+		t.Fatalf("no 429 with Retry-After after a burst: %v", statuses)
+	}
+	// another user's budget is their own
+	if res := e.req("other", "DELETE", "/api/v1/items/999999", ""); res.status != 404 {
+		t.Errorf("other user limited too: %d", res.status)
+	}
+}
+
+func TestOpenAPICoversEveryAPIRoute(t *testing.T) {
+	doc, err := loadOpenAPI()
+	if err != nil {
+		t.Fatalf("openapi.yaml is not valid: %v", err)
+	}
+	e := newAPIEnv(t)
+	n := 0
+	for _, p := range e.srv.patterns {
+		method, path, _ := strings.Cut(p, " ")
+		if !strings.HasPrefix(path, "/api/v1/") {
+			continue
+		}
+		n++
+		item := doc.Paths.Find(path)
+		if item == nil || item.GetOperation(method) == nil {
+			t.Errorf("route %q is not in openapi.yaml", p)
+		}
+	}
+	if n < 25 {
+		t.Errorf("only %d API routes found", n)
+	}
+	res := e.req("", "GET", "/api/openapi.yaml", "")
+	if res.status != 200 || !strings.Contains(string(res.body), "openapi: 3.0") {
+		t.Errorf("GET /api/openapi.yaml: %d", res.status)
+	}
+}

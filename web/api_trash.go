@@ -1,0 +1,100 @@
+package web
+
+import (
+	"net/http"
+)
+
+func (s *Server) apiListTrash(w http.ResponseWriter, r *http.Request) {
+	f, all, err := itemFilter(r)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	page, err := s.svc.Trash(r.Context(), actor(r), f, all)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, pageResponse(page))
+}
+
+func (s *Server) apiPurgeImpact(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	im, err := s.svc.PurgeImpact(r.Context(), actor(r), id)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, im)
+}
+
+func (s *Server) apiRestoreItem(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	// note: the body is optional; {"name": "…"} restores under a new name.
+	var body struct {
+		Name string `json:"name"`
+	}
+	if r.ContentLength != 0 {
+		if err := decodeJSON(w, r, &body); err != nil {
+			s.apiError(w, r, err)
+			return
+		}
+	}
+	it, err := s.svc.RestoreItem(r.Context(), actor(r), id, body.Name)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	s.metrics.restores.WithLabelValues("item").Inc()
+	w.Header().Set("ETag", etag(it.Version))
+	writeJSON(w, http.StatusOK, it)
+}
+
+func (s *Server) apiRestoreCohort(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Cohort string `json:"cohort"`
+	}
+	if err := decodeJSON(w, r, &body); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	res, err := s.svc.RestoreCohort(r.Context(), actor(r), body.Cohort)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	s.metrics.restores.WithLabelValues("cohort").Add(float64(len(res.Restored)))
+	writeJSON(w, http.StatusOK, res)
+}
+
+func (s *Server) apiPurgeItem(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	if err := s.svc.PurgeItem(r.Context(), actor(r), id, ""); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	s.metrics.purges.WithLabelValues("item").Inc()
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) apiEmptyTrash(w http.ResponseWriter, r *http.Request) {
+	n, err := s.svc.EmptyTrash(r.Context(), actor(r), 0)
+	s.metrics.purges.WithLabelValues("empty_trash").Add(float64(n))
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]int{"purged": n})
+}

@@ -1,0 +1,120 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"shelf"
+)
+
+// statusOf is the one table from error codes to HTTP statuses.
+func statusOf(code string) int {
+	switch code {
+	case shelf.EINVALID:
+		return http.StatusUnprocessableEntity
+	case shelf.EMALFORMED:
+		return http.StatusBadRequest
+	case shelf.ENOTFOUND:
+		return http.StatusNotFound
+	case shelf.ECONFLICT, shelf.ERESTRICTED:
+		return http.StatusConflict
+	case shelf.EPRECONDITION:
+		return http.StatusPreconditionFailed
+	case shelf.EUNAUTHORIZED:
+		return http.StatusUnauthorized
+	case shelf.EFORBIDDEN:
+		return http.StatusForbidden
+	case shelf.ERATELIMIT:
+		return http.StatusTooManyRequests
+	case shelf.EUNAVAILABLE:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+// httpError is a refusal that only HTTP has words for (413, 415, 405, …).
+type httpError struct {
+	status     int
+	msg        string
+	allow      string // for 405
+	retryAfter int    // seconds, for 429 and 503
+}
+
+func (e *httpError) Error() string { return e.msg }
+
+// problem is an RFC 9457 problem document.
+type problem struct {
+	Type      string            `json:"type"`
+	Title     string            `json:"title"`
+	Status    int               `json:"status"`
+	Detail    string            `json:"detail"`
+	RequestID string            `json:"request_id,omitempty"`
+	Errors    map[string]string `json:"errors,omitempty"`
+	Blockers  []shelf.Blocker   `json:"blockers,omitempty"`
+}
+
+// problemFor turns any error into what a client may see, logging what it may
+// not: an error without a code is a 500 with a generic message.
+func (s *Server) problemFor(r *http.Request, err error) (problem, *httpError) {
+	info := infoFrom(r)
+	p := problem{RequestID: info.id}
+	var he *httpError
+	if errors.As(err, &he) {
+		p.Status, p.Detail = he.status, he.msg
+	} else {
+		code := shelf.ErrorCode(err)
+		p.Status = statusOf(code)
+		p.Detail = shelf.ErrorMessage(err)
+		if e := shelf.AsError(err); e != nil {
+			p.Errors = e.Fields
+			p.Blockers = e.Blockers
+			if p.Status == http.StatusConflict && p.Blockers == nil {
+				p.Blockers = []shelf.Blocker{}
+			}
+		}
+		if code == shelf.EUNAVAILABLE {
+			he = &httpError{status: p.Status, retryAfter: 5}
+		}
+		if p.Status >= 500 {
+			s.log.Error("request failed", "request_id", info.id, "method", r.Method, "path", r.URL.Path, "err", err)
+		}
+		if p.Status == http.StatusForbidden || p.Status == http.StatusNotFound {
+			info.refused = true
+		}
+	}
+	p.Title = http.StatusText(p.Status)
+	p.Type = "/problems/" + strconv.Itoa(p.Status)
+	return p, he
+}
+
+// apiError writes err as application/problem+json.
+func (s *Server) apiError(w http.ResponseWriter, r *http.Request, err error) {
+	p, he := s.problemFor(r, err)
+	setErrorHeaders(w, he)
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(p)
+}
+
+func setErrorHeaders(w http.ResponseWriter, he *httpError) {
+	if he == nil {
+		return
+	}
+	if he.allow != "" {
+		w.Header().Set("Allow", he.allow)
+	}
+	if he.retryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(he.retryAfter))
+	}
+}
+
+// writeJSON writes v as JSON with a status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,189 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+
+	"shelf"
+)
+
+// auditView is the data of the audit log page: the events and the filters
+// as typed, so the form shows them again.
+type auditView struct {
+	Events     []shelf.AuditEvent
+	Actor      string
+	Action     string
+	EntityType string
+	EntityID   string
+	Actions    []string
+	Paged      bool
+	First      string
+	Next       string
+}
+
+// auditActions are the actions the filter offers.
+var auditActions = []string{shelf.ActionItemTrash, shelf.ActionItemRestore, shelf.ActionItemPurge,
+	shelf.ActionNoteDelete, shelf.ActionCategoryDelete, shelf.ActionUserDelete, shelf.ActionItemsTransfer}
+
+// auditPage lists the audit log, newest first, filtered by the query string.
+func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
+	f, err := auditFilter(r)
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	page, err := s.svc.AuditEvents(r.Context(), actor(r), f)
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	v := auditView{Events: page.Events, Actor: q.Get("actor"), Action: q.Get("action"), EntityType: q.Get("entity_type"),
+		EntityID: q.Get("entity_id"), Actions: auditActions, Paged: f.After != ""}
+	keep := url.Values{"actor": {v.Actor}, "action": {v.Action}, "entity_type": {v.EntityType},
+		"entity_id": {v.EntityID}, "limit": {q.Get("limit")}}
+	v.First = pageLink("/admin/audit", "", keep)
+	if page.Next != "" {
+		v.Next = pageLink("/admin/audit", page.Next, keep)
+	}
+	s.render(w, r, http.StatusOK, "audit", "Audit log", v)
+}
+
+// usersView is the data of the users page.
+type usersView struct {
+	Users []shelf.User
+	Me    int64
+}
+
+// usersPage lists every user, each with a link to delete them.
+func (s *Server) usersPage(w http.ResponseWriter, r *http.Request) {
+	us, err := s.svc.Users(r.Context(), actor(r))
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "users", "Users", usersView{Users: us, Me: actor(r).UserID})
+}
+
+// userDeleteView is the data of the page that confirms deleting a user, or
+// says what blocks it and offers to transfer their items first.
+type userDeleteView struct {
+	Target   shelf.User
+	Live     string
+	Trashed  string
+	Blockers []shelf.Blocker
+	Message  string       // why the last delete was refused
+	Others   []shelf.User // who could receive the items
+	Transfer transferForm
+}
+
+// transferForm is the transfer form as sent, and why it was refused.
+type transferForm struct {
+	To       int64
+	Message  string
+	Errors   map[string]string
+	Blockers []shelf.Blocker
+}
+
+// deleteUserPage states the impact of deleting a user: 409 with the
+// blockers while they own items (or it is oneself), else a plain confirm.
+func (s *Server) deleteUserPage(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.pathIDOr400(w, r)
+	if !ok {
+		return
+	}
+	s.renderUserDelete(w, r, id, nil, transferForm{})
+}
+
+// renderUserDelete renders the user delete page; failure is why a delete was
+// refused, tf what a refused transfer was sent with.
+func (s *Server) renderUserDelete(w http.ResponseWriter, r *http.Request, id int64, failure error, tf transferForm) {
+	ctx, a := r.Context(), actor(r)
+	u, err := s.svc.User(ctx, a, id)
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	im, err := s.svc.DeleteUserImpact(ctx, a, id)
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	v := userDeleteView{Target: u, Blockers: im.Blockers, Transfer: tf,
+		Live: countPhrase(im.LiveItems, "live item", "live items"), Trashed: countPhrase(im.TrashedItems, "trashed item", "trashed items")}
+	if im.LiveItems+im.TrashedItems > 0 {
+		us, err := s.svc.Users(ctx, a)
+		if err != nil {
+			s.htmlError(w, r, err)
+			return
+		}
+		for _, o := range us {
+			if o.ID != u.ID {
+				v.Others = append(v.Others, o)
+			}
+		}
+	}
+	status := http.StatusOK
+	if len(im.Blockers) > 0 {
+		status = http.StatusConflict
+	}
+	if failure != nil {
+		p := s.refusal(r, failure)
+		status = p.Status
+		if tf.To != 0 || len(tf.Errors) > 0 {
+			v.Transfer.Message, v.Transfer.Errors, v.Transfer.Blockers = p.Detail, p.Errors, p.Blockers
+		} else {
+			v.Message = p.Detail
+		}
+	}
+	s.render(w, r, status, "user_delete", "Delete "+u.Name+"?", v)
+}
+
+// deleteUser deletes a user; refused while they own items (409), the page
+// comes back with the reason.
+func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.pathIDOr400(w, r)
+	if !ok {
+		return
+	}
+	ctx, a := r.Context(), actor(r)
+	u, err := s.svc.User(ctx, a, id)
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	if err := s.svc.DeleteUser(ctx, a, id); err != nil {
+		s.renderUserDelete(w, r, id, err, transferForm{})
+		return
+	}
+	s.metrics.deletes.WithLabelValues("user").Inc()
+	s.setFlash(r, flash{Kind: "success", Text: "Deleted the user " + u.Name + " (" + u.Email + ")."})
+	redirect(w, r, "/admin/users")
+}
+
+// transferItems gives all of a user's items, live and trashed, to another
+// user (field to), so that the user can then be deleted.
+func (s *Server) transferItems(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.pathIDOr400(w, r)
+	if !ok || !s.readForm(w, r) {
+		return
+	}
+	ctx, a := r.Context(), actor(r)
+	to, err := parseID(field(r, "to"))
+	if err != nil {
+		bad := map[string]string{"to": "Choose who receives the items."}
+		s.renderUserDelete(w, r, id, shelf.Invalid(bad), transferForm{Errors: bad})
+		return
+	}
+	n, err := s.svc.TransferItems(ctx, a, id, to)
+	if err != nil {
+		s.renderUserDelete(w, r, id, err, transferForm{To: to})
+		return
+	}
+	recipient := "user " + itoa(to)
+	if u, err := s.svc.User(ctx, a, to); err == nil {
+		recipient = u.Name
+	}
+	s.setFlash(r, flash{Kind: "success", Text: "Transferred " + countPhrase(int(n), "item", "items") + " to " + recipient + "."})
+	redirect(w, r, "/admin/users/"+itoa(id)+"/delete")
+}

@@ -1,0 +1,137 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"shelf"
+)
+
+// What the HTML handlers share: reading forms as the user typed them,
+// phrasing counts, and turning a refusal into a status and a message.
+
+// bigFriction is where friction grows with the blast radius: a bulk delete of
+// more items than this, or emptying a Trash this full, asks the user to type
+// the count; a purge that takes more rows than purgeFriction with it asks for
+// the item's name.
+const (
+	bigFriction   = 50
+	purgeFriction = 100
+)
+
+// field returns a posted form field, trimmed. Only the body counts, never the
+// query string, so a link cannot smuggle in a field (such as _method).
+func field(r *http.Request, name string) string {
+	return strings.TrimSpace(r.PostForm.Get(name))
+}
+
+// readForm parses the posted form; the CSRF middleware usually has already.
+func (s *Server) readForm(w http.ResponseWriter, r *http.Request) bool {
+	if err := parseForm(w, r); err != nil {
+		s.htmlError(w, r, err)
+		return false
+	}
+	return true
+}
+
+// pathIDOr400 reads the {id} path value; a malformed id answers 400.
+func (s *Server) pathIDOr400(w http.ResponseWriter, r *http.Request) (int64, bool) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.htmlError(w, r, err)
+		return 0, false
+	}
+	return id, true
+}
+
+// formIDs reads the ids of checked boxes, each once, in the order sent.
+func formIDs(vals []string) ([]int64, error) {
+	seen := make(map[int64]bool, len(vals))
+	ids := make([]int64, 0, len(vals))
+	for _, v := range vals {
+		id, err := parseID(strings.TrimSpace(v))
+		if err != nil {
+			return nil, err
+		}
+		if !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	return ids, nil
+}
+
+// formVersion reads the version an edit or delete form was rendered with; a
+// form without one is 0, which checks nothing.
+func formVersion(r *http.Request) (int64, error) {
+	v := field(r, "version")
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, shelf.Errorf(shelf.EMALFORMED, "The form's version is not valid; reload the page and try again.")
+	}
+	return n, nil
+}
+
+// countPhrase says how many of something, in words that admit the cap of
+// impact counts: a count at the cap means "at least this many".
+func countPhrase(n int, one, many string) string {
+	switch {
+	case n >= shelf.ImpactCap:
+		return fmt.Sprintf("%s or more %s", thousands(shelf.ImpactCap), many)
+	case n == 1:
+		return "1 " + one
+	}
+	return thousands(n) + " " + many
+}
+
+// thousands writes n with thousands separators: 10,000.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	if n < 0 {
+		return s
+	}
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// refusal is how a page that re-renders after a failed change learns the
+// status and what to say; it logs what the user must not see.
+func (s *Server) refusal(r *http.Request, err error) problem {
+	p, _ := s.problemFor(r, err)
+	return p
+}
+
+// pageLink is the address of a page of a list (the first when after is ""),
+// keeping its filters.
+func pageLink(path, after string, keep url.Values) string {
+	q := url.Values{}
+	for k, vs := range keep {
+		for _, v := range vs {
+			if v != "" {
+				q.Add(k, v)
+			}
+		}
+	}
+	if after != "" {
+		q.Set("after", after)
+	}
+	if len(q) == 0 {
+		return path
+	}
+	return path + "?" + q.Encode()
+}
+
+// quoted puts a name in the quotation marks Shelf's messages use.
+func quoted(name string) string { return "“" + name + "”" }

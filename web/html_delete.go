@@ -1,0 +1,181 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"shelf"
+)
+
+// itemDeleteView is the data of the page that confirms moving an item to the
+// Trash: what goes with it, or what blocks it.
+type itemDeleteView struct {
+	Item     shelf.Item
+	Notes    string // "2 notes"
+	Loans    string // "1 loan"
+	Blockers []shelf.Blocker
+	Message  string // why it cannot be deleted, or why the last try failed
+}
+
+// deleteItemPage is the no-JavaScript path of a delete button: it states the
+// impact, or the blockers (409, with no delete button).
+func (s *Server) deleteItemPage(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.pathIDOr400(w, r)
+	if !ok {
+		return
+	}
+	s.renderItemDelete(w, r, id, nil)
+}
+
+// deleteItem moves an item to the Trash.
+func (s *Server) deleteItem(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.pathIDOr400(w, r)
+	if !ok || !s.readForm(w, r) {
+		return
+	}
+	s.trashItem(w, r, id)
+}
+
+// trashItem moves an item to the Trash and offers Undo; a refusal shows the
+// confirmation page again with the reason, never a redirect.
+func (s *Server) trashItem(w http.ResponseWriter, r *http.Request, id int64) {
+	version, err := formVersion(r)
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	ctx, a := r.Context(), actor(r)
+	it, err := s.svc.Item(ctx, a, id)
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	if _, err := s.svc.TrashItem(ctx, a, id, version); err != nil {
+		s.renderItemDelete(w, r, id, err)
+		return
+	}
+	s.metrics.deletes.WithLabelValues("item_trash").Inc()
+	s.setFlash(r, flash{Kind: "success", Text: "Moved " + quoted(it.Name) + " to the Trash.",
+		Undo: "/trash/" + itoa(id) + "/restore"})
+	redirect(w, r, "/items")
+}
+
+// renderItemDelete renders the confirmation page; failure, when set, is why
+// the last attempt was refused, and sets the status.
+func (s *Server) renderItemDelete(w http.ResponseWriter, r *http.Request, id int64, failure error) {
+	ctx, a := r.Context(), actor(r)
+	it, err := s.svc.Item(ctx, a, id)
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	im, err := s.svc.ItemImpact(ctx, a, id)
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	v := itemDeleteView{Item: it, Notes: countPhrase(im.Notes, "note", "notes"),
+		Loans: countPhrase(im.Loans, "loan", "loans"), Blockers: im.Blockers}
+	status := http.StatusOK
+	if len(im.Blockers) > 0 {
+		status = http.StatusConflict
+		v.Message = fmt.Sprintf("%s is on loan; mark the loan returned before deleting it.", quoted(it.Name))
+	}
+	if failure != nil {
+		p := s.refusal(r, failure)
+		status, v.Message = p.Status, p.Detail
+		if len(p.Blockers) > 0 {
+			v.Blockers = p.Blockers
+		}
+	}
+	s.render(w, r, status, "item_delete", "Delete "+quoted(it.Name)+"?", v)
+}
+
+// bulkDeleteView is the data of the page that confirms a bulk delete.
+type bulkDeleteView struct {
+	IDs       []int64
+	Count     string // "3 items"
+	Number    int
+	Names     []string // the first few, to recognise the choice
+	More      int      // how many more were chosen
+	NeedCount bool     // the user must type the count
+	Error     string
+}
+
+// bulkShown is how many names the bulk confirmation lists.
+const bulkShown = 10
+
+// bulkDeleteItems confirms, then moves the checked items to the Trash in one
+// transaction, as one cohort that one Undo brings back.
+func (s *Server) bulkDeleteItems(w http.ResponseWriter, r *http.Request) {
+	if !s.readForm(w, r) {
+		return
+	}
+	ids, err := formIDs(r.PostForm["ids"])
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	switch {
+	case len(ids) == 0:
+		s.htmlError(w, r, shelf.Invalid(map[string]string{"ids": "Choose at least one item to delete."}))
+		return
+	case len(ids) > shelf.MaxBulkIDs:
+		s.htmlError(w, r, shelf.Invalid(map[string]string{"ids": fmt.Sprintf("Choose at most %d items at a time.", shelf.MaxBulkIDs)}))
+		return
+	}
+	v := bulkDeleteView{IDs: ids, Number: len(ids), Count: countPhrase(len(ids), "item", "items"), NeedCount: len(ids) > bigFriction}
+	if field(r, "confirmed") != "1" {
+		s.renderBulkDelete(w, r, http.StatusOK, v)
+		return
+	}
+	if v.NeedCount && field(r, "confirm_count") != strconv.Itoa(len(ids)) {
+		v.Error = fmt.Sprintf("Type %d to confirm that you mean to delete all %d items.", len(ids), len(ids))
+		s.renderBulkDelete(w, r, http.StatusUnprocessableEntity, v)
+		return
+	}
+	res, err := s.svc.TrashItems(r.Context(), actor(r), ids)
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	s.metrics.deletes.WithLabelValues("item_trash").Add(float64(len(res.Trashed)))
+	s.setFlash(r, bulkFlash(res))
+	redirect(w, r, "/items")
+}
+
+// bulkFlash states the counts of a bulk delete, with Undo for its cohort.
+func bulkFlash(res shelf.BulkTrashResult) flash {
+	var rest string
+	if n := len(res.NotFound); n > 0 {
+		rest += fmt.Sprintf("; %d not found", n)
+	}
+	if n := len(res.Blocked); n > 0 {
+		rest += fmt.Sprintf("; %d on loan", n)
+	}
+	if len(res.Trashed) == 0 {
+		return flash{Kind: "error", Text: "Nothing was moved to the Trash" + rest + "."}
+	}
+	return flash{Kind: "success", Text: "Moved " + countPhrase(len(res.Trashed), "item", "items") + " to the Trash" + rest + ".",
+		Undo: "/trash/restore", Cohort: res.Cohort}
+}
+
+// renderBulkDelete names the first few chosen items, so the user sees what
+// they chose; ids that are gone or not theirs are simply not named.
+func (s *Server) renderBulkDelete(w http.ResponseWriter, r *http.Request, status int, v bulkDeleteView) {
+	ctx, a := r.Context(), actor(r)
+	for i, id := range v.IDs {
+		if i == bulkShown {
+			v.More = len(v.IDs) - bulkShown
+			break
+		}
+		if it, err := s.svc.Item(ctx, a, id); err == nil {
+			v.Names = append(v.Names, it.Name)
+		} else if shelf.ErrorCode(err) != shelf.ENOTFOUND {
+			s.htmlError(w, r, err)
+			return
+		}
+	}
+	s.render(w, r, status, "bulk_delete", "Delete "+v.Count+"?", v)
+}

@@ -1,0 +1,175 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+
+	"shelf"
+)
+
+// itemRow is one line of the items list or the Trash.
+type itemRow struct {
+	shelf.Item
+	Category string // "" when uncategorised
+	Owner    string // shown when an admin lists everyone's
+	DaysLeft int    // in the Trash: days before the retention purge
+}
+
+// itemsView is the data of the items list.
+type itemsView struct {
+	Items      []itemRow
+	Query      string
+	CategoryID int64
+	Categories []shelf.Category
+	All        bool // an admin listing everyone's items
+	CanSeeAll  bool
+	Paged      bool   // not the first page
+	First      string // the first page's address
+	Next       string // the next page's address, "" on the last
+}
+
+// itemsPage lists the user's live items, newest first, a page at a time.
+func (s *Server) itemsPage(w http.ResponseWriter, r *http.Request) {
+	f, all, err := itemFilter(r)
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	ctx, a := r.Context(), actor(r)
+	all = all && a.IsAdmin()
+	page, err := s.svc.Items(ctx, a, f, all)
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	cats, err := s.svc.Categories(ctx, a)
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	rows, err := s.itemRows(r, page.Items, cats, all)
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	v := itemsView{Items: rows, Query: f.Query, Categories: cats, All: all, CanSeeAll: a.IsAdmin(), Paged: f.After != ""}
+	if f.CategoryID != nil {
+		v.CategoryID = *f.CategoryID
+	}
+	v.First = pageLink("/items", "", listFilters(r, all))
+	if page.Next != "" {
+		v.Next = pageLink("/items", page.Next, listFilters(r, all))
+	}
+	title := "Your items"
+	if all {
+		title = "Everyone’s items"
+	}
+	s.render(w, r, http.StatusOK, "items", title, v)
+}
+
+// listFilters are the query parameters a list keeps from page to page.
+func listFilters(r *http.Request, all bool) url.Values {
+	q := r.URL.Query()
+	keep := url.Values{"q": {q.Get("q")}, "category": {q.Get("category")}, "limit": {q.Get("limit")}}
+	if all {
+		keep.Set("all", "1")
+	}
+	return keep
+}
+
+// itemRows adds what a list shows beside each item: its category's name and,
+// when an admin lists everyone's, its owner's.
+func (s *Server) itemRows(r *http.Request, items []shelf.Item, own []shelf.Category, all bool) ([]itemRow, error) {
+	names := s.categoryNamer(r, own)
+	owners := map[int64]string{}
+	if all {
+		users, err := s.svc.Users(r.Context(), actor(r))
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range users {
+			owners[u.ID] = u.Name
+		}
+	}
+	rows := make([]itemRow, 0, len(items))
+	for _, it := range items {
+		rows = append(rows, itemRow{Item: it, Category: names(it.CategoryID), Owner: owners[it.OwnerID]})
+	}
+	return rows, nil
+}
+
+// categoryNamer names categories: the user's own from the list at hand, and
+// others' (which only an admin meets) one at a time, remembered.
+func (s *Server) categoryNamer(r *http.Request, own []shelf.Category) func(*int64) string {
+	names := make(map[int64]string, len(own))
+	for _, c := range own {
+		names[c.ID] = c.Name
+	}
+	return func(id *int64) string {
+		if id == nil {
+			return ""
+		}
+		if n, ok := names[*id]; ok {
+			return n
+		}
+		n := "Category " + itoa(*id)
+		if c, err := s.svc.Category(r.Context(), actor(r), *id); err == nil {
+			n = c.Name
+		}
+		names[*id] = n
+		return n
+	}
+}
+
+// itemView is the data of an item's page, with what the note and lend forms
+// were sent with when they need correcting.
+type itemView struct {
+	Item       shelf.Item
+	Category   string
+	Notes      []shelf.Note
+	Loans      []shelf.Loan
+	Active     int // active loans
+	NoteBody   string
+	NoteError  string
+	Borrower   string
+	Due        string
+	LendErrors map[string]string
+}
+
+// itemPage shows an item with its notes and loans.
+func (s *Server) itemPage(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.pathIDOr400(w, r)
+	if !ok {
+		return
+	}
+	s.renderItem(w, r, http.StatusOK, id, itemView{})
+}
+
+// renderItem renders an item's page with a status; v carries any form input
+// to show again.
+func (s *Server) renderItem(w http.ResponseWriter, r *http.Request, status int, id int64, v itemView) {
+	ctx, a := r.Context(), actor(r)
+	it, err := s.svc.Item(ctx, a, id)
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	notes, err := s.svc.Notes(ctx, a, id)
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	loans, err := s.svc.Loans(ctx, a, id)
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	v.Item, v.Notes, v.Loans = it, notes, loans
+	for _, l := range loans {
+		if l.Active() {
+			v.Active++
+		}
+	}
+	v.Category = s.categoryNamer(r, nil)(it.CategoryID)
+	s.render(w, r, status, "item", it.Name, v)
+}

@@ -1,0 +1,128 @@
+package web
+
+import (
+	"net/http"
+
+	"shelf"
+)
+
+// addNote writes a note on an item; an empty note comes back with its error.
+func (s *Server) addNote(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.pathIDOr400(w, r)
+	if !ok || !s.readForm(w, r) {
+		return
+	}
+	body := r.PostForm.Get("body")
+	if _, err := s.svc.AddNote(r.Context(), actor(r), id, body); err != nil {
+		e := shelf.AsError(err)
+		if e == nil || e.Code != shelf.EINVALID {
+			s.htmlError(w, r, err)
+			return
+		}
+		s.renderItem(w, r, http.StatusUnprocessableEntity, id, itemView{NoteBody: body, NoteError: e.Fields["body"]})
+		return
+	}
+	s.setFlash(r, flash{Kind: "success", Text: "Note added."})
+	redirect(w, r, "/items/"+itoa(id))
+}
+
+// noteDeleteView is the data of the page that confirms deleting a note.
+type noteDeleteView struct {
+	Item shelf.Item
+	Note shelf.Note
+}
+
+// deleteNotePage confirms deleting a note. The link carries the note's item
+// (?item=), since notes are read through their item.
+func (s *Server) deleteNotePage(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.pathIDOr400(w, r)
+	if !ok {
+		return
+	}
+	ctx, a := r.Context(), actor(r)
+	// note: every way of not finding it (no item given, an item that is not
+	// the user's, a note of another item) answers the same 404.
+	missing := shelf.Errorf(shelf.ENOTFOUND, "Note not found.")
+	itemID, err := parseID(r.URL.Query().Get("item"))
+	if err != nil {
+		s.htmlError(w, r, missing)
+		return
+	}
+	it, err := s.svc.Item(ctx, a, itemID)
+	if shelf.ErrorCode(err) == shelf.ENOTFOUND {
+		err = missing
+	}
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	notes, err := s.svc.Notes(ctx, a, itemID)
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	for _, n := range notes {
+		if n.ID == id {
+			s.render(w, r, http.StatusOK, "note_delete", "Delete this note?", noteDeleteView{Item: it, Note: n})
+			return
+		}
+	}
+	s.htmlError(w, r, missing)
+}
+
+// deleteNote deletes a note for good and goes back to its item.
+func (s *Server) deleteNote(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.pathIDOr400(w, r)
+	if !ok {
+		return
+	}
+	n, err := s.svc.DeleteNote(r.Context(), actor(r), id)
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	s.metrics.deletes.WithLabelValues("note").Inc()
+	s.setFlash(r, flash{Kind: "success", Text: "Deleted the note."})
+	redirect(w, r, "/items/"+itoa(n.ItemID))
+}
+
+// lendItem records a loan; invalid input comes back on the item's page.
+func (s *Server) lendItem(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.pathIDOr400(w, r)
+	if !ok || !s.readForm(w, r) {
+		return
+	}
+	borrower, dueText := r.PostForm.Get("borrower"), field(r, "due_at")
+	again := itemView{Borrower: borrower, Due: dueText}
+	due, err := parseDue(dueText)
+	if err == nil {
+		_, err = s.svc.LendItem(r.Context(), actor(r), id, borrower, due)
+	}
+	if err != nil {
+		e := shelf.AsError(err)
+		if e == nil || e.Code != shelf.EINVALID {
+			s.htmlError(w, r, err)
+			return
+		}
+		again.LendErrors = e.Fields
+		s.renderItem(w, r, http.StatusUnprocessableEntity, id, again)
+		return
+	}
+	s.setFlash(r, flash{Kind: "success", Text: "Lent to " + field(r, "borrower") + "."})
+	redirect(w, r, "/items/"+itoa(id))
+}
+
+// returnLoan marks a loan returned and goes back to its item.
+func (s *Server) returnLoan(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.pathIDOr400(w, r)
+	if !ok {
+		return
+	}
+	l, err := s.svc.ReturnLoan(r.Context(), actor(r), id)
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	s.setFlash(r, flash{Kind: "success", Text: "Marked the loan to " + l.Borrower + " as returned."})
+	redirect(w, r, "/items/"+itoa(l.ItemID))
+}

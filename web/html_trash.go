@@ -1,0 +1,281 @@
+package web
+
+import (
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"shelf"
+)
+
+// trashView is the data of the Trash page.
+type trashView struct {
+	Items     []itemRow
+	All       bool
+	CanSeeAll bool
+	Paged     bool
+	First     string
+	Next      string
+	Retention int // days
+}
+
+// trashPage lists the Trash, most recently trashed first, with the days each
+// item has left before the retention purge.
+func (s *Server) trashPage(w http.ResponseWriter, r *http.Request) {
+	f, all, err := itemFilter(r)
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	ctx, a := r.Context(), actor(r)
+	all = all && a.IsAdmin()
+	page, err := s.svc.Trash(ctx, a, f, all)
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	cats, err := s.svc.Categories(ctx, a)
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	rows, err := s.itemRows(r, page.Items, cats, all)
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	now := s.svc.Now()
+	for i := range rows {
+		if d := rows[i].DeletedAt; d != nil {
+			rows[i].DaysLeft = daysLeft(*d, now, s.cfg.TrashRetention)
+		}
+	}
+	v := trashView{Items: rows, All: all, CanSeeAll: a.IsAdmin(), Paged: f.After != "",
+		Retention: int(s.cfg.TrashRetention.Hours() / 24)}
+	v.First = pageLink("/trash", "", listFilters(r, all))
+	if page.Next != "" {
+		v.Next = pageLink("/trash", page.Next, listFilters(r, all))
+	}
+	s.render(w, r, http.StatusOK, "trash", "Trash", v)
+}
+
+// daysLeft is how many days (rounded up, at least 0) an item trashed at
+// deleted has before the retention purge takes it.
+func daysLeft(deleted, now time.Time, retention time.Duration) int {
+	left := retention - now.Sub(deleted)
+	if left <= 0 {
+		return 0
+	}
+	return int(math.Ceil(left.Hours() / 24))
+}
+
+// restoreView is the data of the page shown when a restore collides with a
+// live item's name: it offers to restore under another name.
+type restoreView struct {
+	Item    shelf.Item
+	Name    string
+	Message string
+	Error   string
+}
+
+// restoreItem brings one item back from the Trash, under a new name if the
+// form gives one (field name); it is also the Undo of deleting one item.
+func (s *Server) restoreItem(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.pathIDOr400(w, r)
+	if !ok || !s.readForm(w, r) {
+		return
+	}
+	ctx, a := r.Context(), actor(r)
+	name := field(r, "name")
+	it, err := s.svc.RestoreItem(ctx, a, id, name)
+	if e := shelf.AsError(err); e != nil && (e.Code == shelf.ECONFLICT || e.Code == shelf.EINVALID) {
+		trashed, terr := s.svc.TrashedItem(ctx, a, id)
+		if terr != nil {
+			s.htmlError(w, r, terr)
+			return
+		}
+		v := restoreView{Item: trashed, Name: name, Message: e.Message, Error: e.Fields["name"]}
+		if v.Name == "" {
+			v.Name = trashed.Name + " (restored)"
+		}
+		s.render(w, r, statusOf(e.Code), "restore_conflict", "Restore "+quoted(trashed.Name), v)
+		return
+	}
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	s.metrics.restores.WithLabelValues("item").Inc()
+	s.setFlash(r, flash{Kind: "success", Text: "Restored " + quoted(it.Name) + "."})
+	redirect(w, r, "/items")
+}
+
+// restoreCohort undoes one delete request: everything it trashed comes back,
+// except items whose names are taken now, which the flash names.
+func (s *Server) restoreCohort(w http.ResponseWriter, r *http.Request) {
+	if !s.readForm(w, r) {
+		return
+	}
+	res, err := s.svc.RestoreCohort(r.Context(), actor(r), field(r, "cohort"))
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	s.metrics.restores.WithLabelValues("cohort").Add(float64(len(res.Restored)))
+	f := flash{Kind: "success", Text: "Restored " + countPhrase(len(res.Restored), "item", "items") + "."}
+	if n := len(res.Conflicts); n > 0 {
+		labels := make([]string, 0, n)
+		for _, c := range res.Conflicts {
+			labels = append(labels, c.Label)
+		}
+		f.Text += fmt.Sprintf(" %s still in the Trash: %s", countPhrase(n, "item is", "items are"), strings.Join(labels, " "))
+		if len(res.Restored) == 0 {
+			f.Kind = "error"
+		}
+	}
+	s.setFlash(r, f)
+	redirect(w, r, "/items")
+}
+
+// purgeView is the data of the page that confirms deleting an item forever.
+type purgeView struct {
+	Item     shelf.Item
+	Notes    string
+	Loans    string
+	NeedName bool // the cascade is big: the user types the item's name
+	Typed    string
+	Reason   string
+	Error    string
+	Message  string
+}
+
+// purgeItemPage confirms a permanent delete, with what it destroys.
+func (s *Server) purgeItemPage(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.pathIDOr400(w, r)
+	if !ok {
+		return
+	}
+	s.renderPurge(w, r, http.StatusOK, id, purgeView{})
+}
+
+// purgeItem deletes an item in the Trash forever, with its notes and loans;
+// a big cascade needs the item's name typed. The reason goes to the audit log.
+func (s *Server) purgeItem(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.pathIDOr400(w, r)
+	if !ok || !s.readForm(w, r) {
+		return
+	}
+	ctx, a := r.Context(), actor(r)
+	v := purgeView{Typed: field(r, "confirm_name"), Reason: field(r, "reason")}
+	it, err := s.svc.TrashedItem(ctx, a, id)
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	im, err := s.svc.PurgeImpact(ctx, a, id)
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	if im.Notes+im.Loans > purgeFriction && v.Typed != it.Name {
+		v.Error = "Type the item’s name exactly as shown to confirm."
+		s.renderPurge(w, r, http.StatusUnprocessableEntity, id, v)
+		return
+	}
+	if err := s.svc.PurgeItem(ctx, a, id, v.Reason); err != nil {
+		p := s.refusal(r, err)
+		v.Message, v.Error = p.Detail, p.Errors["reason"]
+		s.renderPurge(w, r, p.Status, id, v)
+		return
+	}
+	s.metrics.purges.WithLabelValues("item").Inc()
+	s.setFlash(r, flash{Kind: "success", Text: "Deleted " + quoted(it.Name) + " forever."})
+	redirect(w, r, "/trash")
+}
+
+// renderPurge renders the purge confirmation with the impact counted now.
+func (s *Server) renderPurge(w http.ResponseWriter, r *http.Request, status int, id int64, v purgeView) {
+	ctx, a := r.Context(), actor(r)
+	it, err := s.svc.TrashedItem(ctx, a, id)
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	im, err := s.svc.PurgeImpact(ctx, a, id)
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	v.Item, v.NeedName = it, im.Notes+im.Loans > purgeFriction
+	v.Notes, v.Loans = countPhrase(im.Notes, "note", "notes"), countPhrase(im.Loans, "loan", "loans")
+	s.render(w, r, status, "purge_item", "Delete "+quoted(it.Name)+" forever?", v)
+}
+
+// emptyTrashView is the data of the page that confirms emptying the Trash.
+type emptyTrashView struct {
+	Number    int
+	Count     string
+	NeedCount bool
+	Error     string
+}
+
+// emptyTrashPage confirms emptying the user's own Trash, with the count.
+func (s *Server) emptyTrashPage(w http.ResponseWriter, r *http.Request) {
+	n, err := s.trashCount(r)
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "empty_trash", "Empty the Trash?", emptyTrashView{Number: n,
+		Count: countPhrase(n, "item", "items"), NeedCount: n > bigFriction})
+}
+
+// emptyTrash purges the user's own Trash, in batches; a full Trash needs
+// the count typed, checked against the count now, not the one shown.
+func (s *Server) emptyTrash(w http.ResponseWriter, r *http.Request) {
+	if !s.readForm(w, r) {
+		return
+	}
+	n, err := s.trashCount(r)
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	if n > bigFriction && field(r, "confirm_count") != strconv.Itoa(n) {
+		s.render(w, r, http.StatusUnprocessableEntity, "empty_trash", "Empty the Trash?", emptyTrashView{Number: n,
+			Count: countPhrase(n, "item", "items"), NeedCount: true,
+			Error: fmt.Sprintf("Type %d, the number of items in your Trash, to confirm.", n)})
+		return
+	}
+	purged, err := s.svc.EmptyTrash(r.Context(), actor(r), 0)
+	s.metrics.purges.WithLabelValues("empty_trash").Add(float64(purged))
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	s.setFlash(r, flash{Kind: "success", Text: "Purged " + countPhrase(purged, "item", "items") + "."})
+	redirect(w, r, "/trash")
+}
+
+// trashCount counts the user's own Trash, up to the impact cap.
+// note: the service has no capped count of one user's Trash yet, so this
+// pages through it; at most ImpactCap/MaxPageSize indexed reads.
+func (s *Server) trashCount(r *http.Request) (int, error) {
+	f := shelf.ItemFilter{Limit: shelf.MaxPageSize}
+	n := 0
+	for n < shelf.ImpactCap {
+		page, err := s.svc.Trash(r.Context(), actor(r), f, false)
+		if err != nil {
+			return 0, err
+		}
+		n += len(page.Items)
+		if page.Next == "" {
+			break
+		}
+		f.After = page.Next
+	}
+	return min(n, shelf.ImpactCap), nil
+}

@@ -1,0 +1,124 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// syncBuffer is a log sink safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestHealthAndReadiness(t *testing.T) {
+	e := newAPIEnv(t)
+	if res := e.req("", "GET", "/healthz", ""); res.status != 200 {
+		t.Errorf("healthz %d", res.status)
+	}
+	if res := e.req("", "GET", "/readyz", ""); res.status != 200 {
+		t.Errorf("readyz %d", res.status)
+	}
+	e.db.Close()
+	res := e.req("", "GET", "/readyz", "")
+	if res.status != 503 || res.header.Get("Retry-After") == "" {
+		t.Errorf("readyz with the database closed: %d, Retry-After %q", res.status, res.header.Get("Retry-After"))
+	}
+}
+
+func TestRequestIDLogLineAndAudit(t *testing.T) {
+	var logs syncBuffer
+	e := newAPIEnv(t, func(c *Config) { c.Logger = slog.New(slog.NewJSONHandler(&logs, nil)) })
+	res := e.req("owner", "DELETE", "/api/v1/items/{item}", "")
+	id := res.header.Get("X-Request-Id")
+	if res.status != 204 || len(id) < 16 {
+		t.Fatalf("status %d, request id %q", res.status, id)
+	}
+	var stored string
+	if err := e.db.SQL().QueryRow(`SELECT request_id FROM audit_events WHERE entity_id = ? AND action = 'item.trash'`, e.ids["item"]).Scan(&stored); err != nil || stored != id {
+		t.Errorf("audit request id %q (%v), want %q", stored, err, id)
+	}
+	found := false
+	for _, line := range strings.Split(logs.String(), "\n") {
+		if !strings.Contains(line, id) {
+			continue
+		}
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("log line is not JSON: %s", line)
+		}
+		if rec["route"] == "DELETE /api/v1/items/{id}" && rec["status"] == float64(204) {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no request log line with id %s, route and status:\n%s", id, logs.String())
+	}
+}
+
+func TestRefusalsAreLogged(t *testing.T) {
+	var logs syncBuffer
+	e := newAPIEnv(t, func(c *Config) { c.Logger = slog.New(slog.NewJSONHandler(&logs, nil)) })
+	res := e.req("other", "DELETE", "/api/v1/items/{item}", "")
+	if res.status != 404 {
+		t.Fatalf("status %d", res.status)
+	}
+	if !strings.Contains(logs.String(), `"refused":true`) {
+		t.Errorf("refused authorization not logged:\n%s", logs.String())
+	}
+}
+
+func TestSecurityHeaders(t *testing.T) {
+	e := newAPIEnv(t)
+	res := e.req("", "GET", "/healthz", "")
+	csp := res.header.Get("Content-Security-Policy")
+	for _, want := range []string{"default-src 'self'", "frame-ancestors 'none'", "script-src 'self'"} {
+		if !strings.Contains(csp, want) {
+			t.Errorf("CSP %q lacks %q", csp, want)
+		}
+	}
+	if strings.Contains(csp, "unsafe-inline") {
+		t.Errorf("CSP allows unsafe-inline: %q", csp)
+	}
+	if res.header.Get("X-Content-Type-Options") != "nosniff" || res.header.Get("Referrer-Policy") == "" {
+		t.Errorf("headers %v", res.header)
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	e := newAPIEnv(t)
+	e.req("owner", "DELETE", "/api/v1/items/{item}", "")
+	e.req("owner", "POST", "/api/v1/trash/{trashed}/restore", "")
+	res := e.req("", "GET", "/metrics", "")
+	if res.status != 200 {
+		t.Fatalf("metrics %d", res.status)
+	}
+	body := string(res.body)
+	for _, want := range []string{
+		`shelf_http_requests_total{method="DELETE",route="DELETE /api/v1/items/{id}",status="204"} 1`,
+		`shelf_http_request_duration_seconds_bucket{route="DELETE /api/v1/items/{id}"`,
+		`shelf_deletes_total{kind="item_trash"} 1`,
+		`shelf_restores_total{kind="item"} 1`,
+		`shelf_trash_items 2`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+}

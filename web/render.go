@@ -1,0 +1,166 @@
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"shelf"
+)
+
+//go:embed ui
+var uiFS embed.FS
+
+// renderer holds every page's template, parsed once at start-up.
+type renderer struct {
+	pages  map[string]*template.Template
+	assets map[string]string // file name → URL with a content hash
+}
+
+func newRenderer() (*renderer, error) {
+	rd := &renderer{pages: map[string]*template.Template{}, assets: map[string]string{}}
+	static, err := fs.Sub(uiFS, "ui/static")
+	if err != nil {
+		return nil, err
+	}
+	err = fs.WalkDir(static, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(static, p)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		rd.assets[p] = "/static/" + p + "?v=" + hex.EncodeToString(sum[:6])
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	funcs := template.FuncMap{
+		"asset": func(name string) (string, error) {
+			if u, ok := rd.assets[name]; ok {
+				return u, nil
+			}
+			return "", fmt.Errorf("no asset %q", name)
+		},
+		"date":     func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
+		"datetime": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+		"rfc3339":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"deref": func(p *int64) int64 {
+			if p == nil {
+				return 0
+			}
+			return *p
+		},
+		"plural": func(n int, one, many string) string {
+			if n == 1 {
+				return fmt.Sprintf("%d %s", n, one)
+			}
+			return fmt.Sprintf("%d %s", n, many)
+		},
+		"atCap": func(n int) bool { return n >= shelf.ImpactCap },
+	}
+	layouts, err := fs.Glob(uiFS, "ui/templates/layout/*.html")
+	if err != nil {
+		return nil, err
+	}
+	pages, err := fs.Glob(uiFS, "ui/templates/pages/*.html")
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range pages {
+		name := strings.TrimSuffix(path.Base(p), ".html")
+		t, err := template.New(name).Funcs(funcs).ParseFS(uiFS, append(append([]string{}, layouts...), p)...)
+		if err != nil {
+			return nil, fmt.Errorf("template %s: %w", name, err)
+		}
+		rd.pages[name] = t
+	}
+	return rd, nil
+}
+
+// pageData is what every page template gets.
+type pageData struct {
+	Title     string
+	User      *shelf.User
+	CSRFToken string
+	Flash     *flash
+	RequestID string
+	Page      any // the page's own data
+}
+
+// render writes a page with a status. It renders into a buffer first, so a
+// template error becomes a clean 500 rather than half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page, title string, data any) {
+	t, ok := s.rd.pages[page]
+	if !ok {
+		s.htmlError(w, r, fmt.Errorf("no page %q", page))
+		return
+	}
+	info := infoFrom(r)
+	pd := pageData{Title: title, User: info.user, RequestID: info.id, Page: data}
+	if info.session != nil {
+		pd.CSRFToken = info.session.CSRFToken
+	}
+	if status < 300 {
+		pd.Flash = s.takeFlash(r)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", pd); err != nil {
+		s.log.Error("render", "request_id", info.id, "page", page, "err", err)
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusInternalServerError)
+		fmt.Fprintf(w, "Something went wrong on our side (request %s).\n", info.id)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w)
+}
+
+// errorPage is the data of the error page.
+type errorPage struct {
+	Status   int
+	Message  string
+	Fields   map[string]string
+	Blockers []shelf.Blocker
+}
+
+// htmlError renders err as an error page with its status; the message is the
+// user-safe one, never the Go error text.
+func (s *Server) htmlError(w http.ResponseWriter, r *http.Request, err error) {
+	p, he := s.problemFor(r, err)
+	setErrorHeaders(w, he)
+	s.render(w, r, p.Status, "error", http.StatusText(p.Status),
+		errorPage{Status: p.Status, Message: p.Detail, Fields: p.Errors, Blockers: p.Blockers})
+}
+
+// csrfFailed answers a request whose CSRF token is missing or stale.
+func (s *Server) csrfFailed(w http.ResponseWriter, r *http.Request) {
+	msg := "This form has expired or did not come from Shelf, so nothing was changed. Go back, reload the page and try again."
+	s.fail(w, r, &httpError{status: http.StatusForbidden, msg: msg})
+}
+
+// staticHandler serves the embedded static files; their URLs carry a content
+// hash, so they can be cached for a year.
+func staticHandler() http.Handler {
+	static, _ := fs.Sub(uiFS, "ui/static")
+	files := http.FileServerFS(static)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("v") != "" {
+			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		}
+		http.StripPrefix("/static/", files).ServeHTTP(w, r)
+	})
+}

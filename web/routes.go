@@ -1,0 +1,153 @@
+package web
+
+import "net/http"
+
+// routes lists every route of Shelf in one place, each with its middleware
+// chain: standard (every request) → session + CSRF → require login → require
+// admin, and a per-user rate limit on destructive routes.
+func (s *Server) routes() {
+	m := routeRecorder{s}
+
+	// Open to everyone: operations, the API description and static files.
+	m.HandleFunc("GET /healthz", s.healthz)
+	m.HandleFunc("GET /readyz", s.readyz)
+	m.Handle("GET /metrics", s.metrics.handler())
+	m.HandleFunc("GET /api/openapi.yaml", s.openAPI)
+	m.Handle("GET /static/", staticHandler())
+	// note: browsers ask for /favicon.ico by themselves; it must not touch the
+	// session, or the login form's CSRF token could go stale.
+	m.HandleFunc("GET /favicon.ico", http.NotFound)
+
+	// HTML pages.
+	login := func(h http.HandlerFunc) http.Handler { return chain(h, s.withSession, s.csrf) }
+	page := func(h http.HandlerFunc) http.Handler { return chain(h, s.withSession, s.requireLogin, s.csrf) }
+	destroy := func(h http.HandlerFunc) http.Handler {
+		return chain(h, s.withSession, s.requireLogin, s.csrf, s.limitDestructive)
+	}
+	admin := func(h http.HandlerFunc) http.Handler {
+		return chain(h, s.withSession, s.requireLogin, s.csrf, s.requireAdmin)
+	}
+	adminDestroy := func(h http.HandlerFunc) http.Handler {
+		return chain(h, s.withSession, s.requireLogin, s.csrf, s.requireAdmin, s.limitDestructive)
+	}
+
+	m.Handle("GET /{$}", page(s.home))
+	m.Handle("GET /login", login(s.loginPage))
+	m.Handle("POST /login", login(s.login))
+	m.Handle("POST /logout", login(s.logout))
+
+	m.Handle("GET /items", page(s.itemsPage))
+	m.Handle("GET /items/new", page(s.newItemPage))
+	m.Handle("POST /items", page(s.createItem))
+	m.Handle("GET /items/{id}", page(s.itemPage))
+	m.Handle("GET /items/{id}/edit", page(s.editItemPage))
+	m.Handle("POST /items/{id}", destroy(s.updateOrDeleteItem)) // _method=DELETE deletes
+	m.Handle("GET /items/{id}/delete", page(s.deleteItemPage))
+	m.Handle("POST /items/{id}/delete", destroy(s.deleteItem))
+	m.Handle("POST /items/bulk-delete", destroy(s.bulkDeleteItems))
+
+	m.Handle("POST /items/{id}/notes", page(s.addNote))
+	m.Handle("GET /notes/{id}/delete", page(s.deleteNotePage))
+	m.Handle("POST /notes/{id}/delete", destroy(s.deleteNote))
+	m.Handle("POST /items/{id}/loans", page(s.lendItem))
+	m.Handle("POST /loans/{id}/return", page(s.returnLoan))
+
+	m.Handle("GET /trash", page(s.trashPage))
+	m.Handle("POST /trash/{id}/restore", destroy(s.restoreItem))
+	m.Handle("POST /trash/restore", destroy(s.restoreCohort))
+	m.Handle("GET /trash/{id}/delete", page(s.purgeItemPage))
+	m.Handle("POST /trash/{id}/delete", destroy(s.purgeItem))
+	m.Handle("GET /trash/empty", page(s.emptyTrashPage))
+	m.Handle("POST /trash/empty", destroy(s.emptyTrash))
+
+	m.Handle("GET /categories", page(s.categoriesPage))
+	m.Handle("POST /categories", page(s.createCategory))
+	m.Handle("GET /categories/{id}/delete", page(s.deleteCategoryPage))
+	m.Handle("POST /categories/{id}/delete", destroy(s.deleteCategory))
+
+	m.Handle("GET /tokens", page(s.tokensPage))
+	m.Handle("POST /tokens", page(s.createTokenForm))
+	m.Handle("POST /tokens/{id}/delete", destroy(s.deleteTokenForm))
+
+	m.Handle("GET /admin/audit", admin(s.auditPage))
+	m.Handle("GET /admin/users", admin(s.usersPage))
+	m.Handle("GET /admin/users/{id}/delete", admin(s.deleteUserPage))
+	m.Handle("POST /admin/users/{id}/delete", adminDestroy(s.deleteUser))
+	m.Handle("POST /admin/users/{id}/transfer", adminDestroy(s.transferItems))
+
+	// The JSON API: a session cookie (with the CSRF header) or a Bearer token.
+	api := func(h http.HandlerFunc) http.Handler { return chain(h, s.withAPIAuth, s.requireLogin, s.csrf) }
+	apiDestroy := func(h http.HandlerFunc) http.Handler {
+		return chain(h, s.withAPIAuth, s.requireLogin, s.csrf, s.limitDestructive)
+	}
+	apiAdmin := func(h http.HandlerFunc) http.Handler {
+		return chain(h, s.withAPIAuth, s.requireLogin, s.csrf, s.requireAdmin)
+	}
+	apiAdminDestroy := func(h http.HandlerFunc) http.Handler {
+		return chain(h, s.withAPIAuth, s.requireLogin, s.csrf, s.requireAdmin, s.limitDestructive)
+	}
+
+	m.Handle("GET /api/v1/items", api(s.apiListItems))
+	m.Handle("POST /api/v1/items", api(s.apiCreateItem))
+	m.Handle("GET /api/v1/items/{id}", api(s.apiGetItem))
+	m.Handle("PATCH /api/v1/items/{id}", api(s.apiUpdateItem))
+	m.Handle("DELETE /api/v1/items/{id}", apiDestroy(s.apiTrashItem))
+	m.Handle("GET /api/v1/items/{id}/impact", api(s.apiItemImpact))
+	m.Handle("POST /api/v1/items/bulk-delete", apiDestroy(s.apiBulkTrash))
+
+	m.Handle("GET /api/v1/trash", api(s.apiListTrash))
+	m.Handle("DELETE /api/v1/trash", apiDestroy(s.apiEmptyTrash))
+	m.Handle("GET /api/v1/trash/{id}/impact", api(s.apiPurgeImpact))
+	m.Handle("POST /api/v1/trash/{id}/restore", apiDestroy(s.apiRestoreItem))
+	m.Handle("POST /api/v1/trash/restore", apiDestroy(s.apiRestoreCohort))
+	m.Handle("DELETE /api/v1/trash/{id}", apiDestroy(s.apiPurgeItem))
+
+	m.Handle("GET /api/v1/items/{id}/notes", api(s.apiListNotes))
+	m.Handle("POST /api/v1/items/{id}/notes", api(s.apiAddNote))
+	m.Handle("DELETE /api/v1/notes/{id}", apiDestroy(s.apiDeleteNote))
+	m.Handle("GET /api/v1/items/{id}/loans", api(s.apiListLoans))
+	m.Handle("POST /api/v1/items/{id}/loans", api(s.apiLendItem))
+	m.Handle("POST /api/v1/loans/{id}/return", api(s.apiReturnLoan))
+
+	m.Handle("GET /api/v1/categories", api(s.apiListCategories))
+	m.Handle("POST /api/v1/categories", api(s.apiCreateCategory))
+	m.Handle("GET /api/v1/categories/{id}/impact", api(s.apiCategoryImpact))
+	m.Handle("DELETE /api/v1/categories/{id}", apiDestroy(s.apiDeleteCategory))
+
+	m.Handle("GET /api/v1/audit", apiAdmin(s.apiAudit))
+	m.Handle("GET /api/v1/users", apiAdmin(s.apiListUsers))
+	m.Handle("DELETE /api/v1/users/{id}", apiAdminDestroy(s.apiDeleteUser))
+	m.Handle("POST /api/v1/users/{id}/transfer", apiAdminDestroy(s.apiTransferItems))
+
+	m.Handle("GET /api/v1/tokens", api(s.apiListTokens))
+	m.Handle("POST /api/v1/tokens", api(s.apiCreateToken))
+	m.Handle("DELETE /api/v1/tokens/{id}", apiDestroy(s.apiDeleteToken))
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+// readyz answers 503 with Retry-After while the database does not answer.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if err := s.svc.DB().Ping(r.Context()); err != nil {
+		w.Header().Set("Retry-After", "5")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("database unavailable\n"))
+		return
+	}
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+// routeRecorder registers routes on the server's mux and remembers their
+// patterns, so tests can hold the OpenAPI description to the router.
+type routeRecorder struct{ s *Server }
+
+func (rr routeRecorder) Handle(pattern string, h http.Handler) {
+	rr.s.patterns = append(rr.s.patterns, pattern)
+	rr.s.mux.Handle(pattern, h)
+}
+
+func (rr routeRecorder) HandleFunc(pattern string, h http.HandlerFunc) { rr.Handle(pattern, h) }
