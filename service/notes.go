@@ -98,3 +98,30 @@ func (s *Service) DeleteNote(ctx context.Context, a shelf.Actor, id int64) (shel
 	})
 	return n, err
 }
+
+// Note returns one note of a live item the actor may see, with its item.
+func (s *Service) Note(ctx context.Context, a shelf.Actor, id int64) (shelf.Note, shelf.Item, error) {
+	if err := requireUser(a); err != nil {
+		return shelf.Note{}, shelf.Item{}, err
+	}
+	var n shelf.Note
+	var it shelf.Item
+	err := s.db.Read(ctx, func(tx *store.Tx) error {
+		if id <= 0 {
+			return notFound("Note")
+		}
+		var err error
+		n, err = tx.Note(ctx, id)
+		if shelf.ErrorCode(err) == shelf.ENOTFOUND {
+			return notFound("Note")
+		} else if err != nil {
+			return err
+		}
+		it, err = peekItem(ctx, tx, a, n.ItemID, false)
+		if shelf.ErrorCode(err) == shelf.ENOTFOUND {
+			return notFound("Note")
+		}
+		return err
+	})
+	return n, it, err
+}

@@ -256,3 +256,18 @@ func (s *Service) TrashSize(ctx context.Context, limit int) (int, error) {
 	})
 	return n, err
 }
+
+// TrashCount counts, capped at limit, the items in the actor's own Trash.
+func (s *Service) TrashCount(ctx context.Context, a shelf.Actor, limit int) (int, error) {
+	if err := requireUser(a); err != nil {
+		return 0, err
+	}
+	owner := a.UserID
+	var n int
+	err := s.db.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		n, err = tx.CountTrash(ctx, &owner, limit)
+		return err
+	})
+	return n, err
+}

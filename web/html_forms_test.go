@@ -72,8 +72,8 @@ func TestHTMLNotesAndLoans(t *testing.T) {
 		t.Fatal(err)
 	}
 	note := strconv.FormatInt(noteID, 10)
-	wantPage(t, "item", b.get(path), http.StatusOK, "poles in the bag", `href="/notes/`+note+`/delete?item=`+idOf(it)+`"`)
-	wantPage(t, "note confirm", b.get("/notes/"+note+"/delete?item="+idOf(it)), http.StatusOK, "poles in the bag", `action="/notes/`+note+`/delete"`)
+	wantPage(t, "item", b.get(path), http.StatusOK, "poles in the bag", `href="/notes/`+note+`/delete"`)
+	wantPage(t, "note confirm", b.get("/notes/"+note+"/delete"), http.StatusOK, "poles in the bag", `action="/notes/`+note+`/delete"`)
 	wantSeeOther(t, "delete note", b.post("/notes/"+note+"/delete", nil), path)
 	if e.count(`SELECT count(*) FROM notes WHERE id = ?`, noteID) != 0 {
 		t.Fatal("the note is still there")

@@ -32,42 +32,18 @@ type noteDeleteView struct {
 	Note shelf.Note
 }
 
-// deleteNotePage confirms deleting a note. The link carries the note's item
-// (?item=), since notes are read through their item.
+// deleteNotePage confirms deleting a note, showing it with its item.
 func (s *Server) deleteNotePage(w http.ResponseWriter, r *http.Request) {
 	id, ok := s.pathIDOr400(w, r)
 	if !ok {
 		return
 	}
-	ctx, a := r.Context(), actor(r)
-	// note: every way of not finding it (no item given, an item that is not
-	// the user's, a note of another item) answers the same 404.
-	missing := shelf.Errorf(shelf.ENOTFOUND, "Note not found.")
-	itemID, err := parseID(r.URL.Query().Get("item"))
-	if err != nil {
-		s.htmlError(w, r, missing)
-		return
-	}
-	it, err := s.svc.Item(ctx, a, itemID)
-	if shelf.ErrorCode(err) == shelf.ENOTFOUND {
-		err = missing
-	}
+	n, it, err := s.svc.Note(r.Context(), actor(r), id)
 	if err != nil {
 		s.htmlError(w, r, err)
 		return
 	}
-	notes, err := s.svc.Notes(ctx, a, itemID)
-	if err != nil {
-		s.htmlError(w, r, err)
-		return
-	}
-	for _, n := range notes {
-		if n.ID == id {
-			s.render(w, r, http.StatusOK, "note_delete", "Delete this note?", noteDeleteView{Item: it, Note: n})
-			return
-		}
-	}
-	s.htmlError(w, r, missing)
+	s.render(w, r, http.StatusOK, "note_delete", "Delete this note?", noteDeleteView{Item: it, Note: n})
 }
 
 // deleteNote deletes a note for good and goes back to its item.

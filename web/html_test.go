@@ -344,7 +344,7 @@ func TestHTMLOthersThingsAre404(t *testing.T) {
 		{"GET", "/trash/%s/delete", idOf(trashed)},
 		{"POST", "/trash/%s/restore", idOf(trashed)},
 		{"POST", "/trash/%s/delete", idOf(trashed)},
-		{"GET", "/notes/%s/delete?item=" + idOf(theirs), itoa(note.ID)},
+		{"GET", "/notes/%s/delete", itoa(note.ID)},
 		{"POST", "/notes/%s/delete", itoa(note.ID)},
 	} {
 		send := func(idv string) htmlPage {

@@ -261,21 +261,6 @@ func (s *Server) emptyTrash(w http.ResponseWriter, r *http.Request) {
 }
 
 // trashCount counts the user's own Trash, up to the impact cap.
-// note: the service has no capped count of one user's Trash yet, so this
-// pages through it; at most ImpactCap/MaxPageSize indexed reads.
 func (s *Server) trashCount(r *http.Request) (int, error) {
-	f := shelf.ItemFilter{Limit: shelf.MaxPageSize}
-	n := 0
-	for n < shelf.ImpactCap {
-		page, err := s.svc.Trash(r.Context(), actor(r), f, false)
-		if err != nil {
-			return 0, err
-		}
-		n += len(page.Items)
-		if page.Next == "" {
-			break
-		}
-		f.After = page.Next
-	}
-	return min(n, shelf.ImpactCap), nil
+	return s.svc.TrashCount(r.Context(), actor(r), shelf.ImpactCap)
 }
