@@ -3,7 +3,9 @@ package web
 import (
 	"context"
 	"crypto/subtle"
+	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -15,6 +17,7 @@ import (
 // context, filled in as the request goes down the chain.
 type reqInfo struct {
 	id      string
+	addr    string // the client's address (see clientAddr)
 	user    *shelf.User
 	token   string // the session cookie's value
 	session *shelf.Session
@@ -41,14 +44,60 @@ func actor(r *http.Request) shelf.Actor {
 	return a
 }
 
-// remoteAddr is the client's address: the connection's peer, without port.
-// note: X-Forwarded-For is not trusted, since any client can send it.
+// remoteAddr is the client's address, as the standard middleware worked it
+// out (see clientAddr).
 func remoteAddr(r *http.Request) string {
-	host := r.RemoteAddr
-	if i := strings.LastIndex(host, ":"); i > 0 && !strings.HasSuffix(host, "]") {
-		host = host[:i]
+	if info := infoFrom(r); info.addr != "" {
+		return info.addr
 	}
-	return strings.Trim(host, "[]")
+	return peerAddr(r)
+}
+
+// peerAddr is the connection's peer, without port.
+func peerAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// clientAddr is the address of the client: the connection's peer, unless the
+// peer is a trusted proxy, in which case it is the rightmost address of
+// X-Forwarded-For that is not itself a trusted proxy.
+// note: X-Forwarded-For from anyone else is ignored, since any client can
+// send it.
+func (s *Server) clientAddr(r *http.Request) string {
+	peer := peerAddr(r)
+	if !s.trustedProxy(peer) {
+		return peer
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop := strings.TrimSpace(hops[i])
+		if _, err := netip.ParseAddr(hop); err != nil {
+			break
+		}
+		if !s.trustedProxy(hop) {
+			return hop
+		}
+		peer = hop
+	}
+	return peer
+}
+
+func (s *Server) trustedProxy(addr string) bool {
+	ip, err := netip.ParseAddr(addr)
+	if err != nil {
+		return false
+	}
+	ip = ip.Unmap()
+	for _, p := range s.proxies {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
 }
 
 // statusWriter remembers the status and size of a response.
@@ -82,6 +131,7 @@ func (s *Server) standard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		info := &reqInfo{id: service.NewRequestID()}
+		info.addr = s.clientAddr(r)
 		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, info))
 		h := w.Header()
 		h.Set("X-Request-Id", info.id)

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
+	"strings"
 	"time"
 
 	"shelf"
@@ -23,6 +25,9 @@ type Config struct {
 	SecureCookies  bool
 	RateLimit      float64 // destructive requests per second per user (bursts of twice that); 0 is off
 	TrashRetention time.Duration
+	// TrustedProxies are the reverse proxies (addresses or CIDR ranges) whose
+	// X-Forwarded-For names the real client, for logs, audit and throttling.
+	TrustedProxies []string
 }
 
 // Server is Shelf's HTTP handler.
@@ -37,6 +42,7 @@ type Server struct {
 	logins      *loginThrottle
 	handler     http.Handler
 	patterns    []string // every route pattern, in the order registered
+	proxies     []netip.Prefix
 }
 
 // New builds the server and its routes.
@@ -58,6 +64,13 @@ func New(cfg Config) (*Server, error) {
 	if cfg.RateLimit > 0 {
 		s.destructive = newLimiter(cfg.RateLimit, 2*cfg.RateLimit)
 	}
+	for _, p := range cfg.TrustedProxies {
+		prefix, err := parsePrefix(p)
+		if err != nil {
+			return nil, fmt.Errorf("trusted proxy %q: want an IP address or CIDR range", p)
+		}
+		s.proxies = append(s.proxies, prefix)
+	}
 	s.metrics = newMetrics(func(ctx context.Context) (int, error) {
 		return s.svc.TrashSize(ctx, trashSizeCap)
 	})
@@ -78,6 +91,19 @@ func New(cfg Config) (*Server, error) {
 	}))
 	s.handler = s.standard(cop.Handler(http.HandlerFunc(s.dispatch)))
 	return s, nil
+}
+
+// parsePrefix reads "10.0.0.0/8" or a single address.
+func parsePrefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		return p.Masked(), err
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()), nil
 }
 
 // ServeHTTP serves one request.

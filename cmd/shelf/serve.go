@@ -24,6 +24,7 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	retention := fs.Duration("trash-retention", 720*time.Hour, "how long items stay in the Trash before they are purged")
 	origins := fs.String("trusted-origins", "", "comma-separated origins (scheme://host[:port]) allowed to send cross-origin requests")
+	proxies := fs.String("trusted-proxies", "", "comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed")
 	secure := fs.Bool("secure-cookies", false, "mark cookies Secure (serve over HTTPS)")
 	rateLimit := fs.Float64("rate-limit", 100, "destructive requests per second per user (bursts of twice that); 0 turns it off")
 	demo := fs.Bool("demo", false, "on an empty database, create a demo admin, a member and sample data")
@@ -51,16 +52,12 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 		}
 	}
 
-	var trusted []string
-	for _, o := range strings.Split(*origins, ",") {
-		if o = strings.TrimSpace(o); o != "" {
-			trusted = append(trusted, o)
-		}
-	}
+	trusted, trustedProxies := splitList(*origins), splitList(*proxies)
 	srv, err := web.New(web.Config{
 		Service:        svc,
 		Logger:         log,
 		TrustedOrigins: trusted,
+		TrustedProxies: trustedProxies,
 		SecureCookies:  *secure,
 		RateLimit:      *rateLimit,
 		TrashRetention: *retention,
@@ -129,4 +126,15 @@ func sweepSessions(ctx context.Context, svc *service.Service, log *slog.Logger) 
 		case <-t.C:
 		}
 	}
+}
+
+// splitList reads a comma-separated flag value.
+func splitList(v string) []string {
+	var out []string
+	for _, part := range strings.Split(v, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
 }

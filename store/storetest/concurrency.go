@@ -162,3 +162,71 @@ func testLendRacesTrash(t *testing.T, f *Fixture) {
 		t.Errorf("trashed items and item.trash events: want as many, got %d and %d", n, f.AuditTotal())
 	}
 }
+
+func testRestoreRacesPurge(t *testing.T, f *Fixture) {
+	for round := range 5 {
+		it := f.Item(f.Alice, fmt.Sprintf("Raced %d", round))
+		f.Note(f.Alice, it.ID, "kept or gone with it")
+		f.Trash(f.Alice, it.ID)
+		var restoreErr, purgeErr error
+		together(2, func(i int) {
+			if i == 0 {
+				_, restoreErr = f.Svc.RestoreItem(f.Ctx, f.Alice, it.ID, "")
+			} else {
+				purgeErr = f.Svc.PurgeItem(f.Ctx, f.Alice, it.ID, "")
+			}
+		})
+		restored, purged := restoreErr == nil, purgeErr == nil
+		if restored == purged {
+			t.Fatalf("round %d: restore %v, purge %v: want exactly one to win", round, restoreErr, purgeErr)
+		}
+		loser := purgeErr
+		if purged {
+			loser = restoreErr
+		}
+		WantCode(t, loser, shelf.ENOTFOUND, "the losing request")
+		notes := f.Count("SELECT count(*) FROM notes WHERE item_id = %d", it.ID)
+		switch {
+		case restored && (!f.IsLive(it.ID) || notes != 1):
+			t.Errorf("round %d: restore won but the item is not live with its note (notes %d)", round, notes)
+		case purged && (f.Exists("items", it.ID) || notes != 0):
+			t.Errorf("round %d: purge won but the item or its note remains (notes %d)", round, notes)
+		}
+		if r, p := f.Audits(shelf.ActionItemRestore, it.ID), f.Audits(shelf.ActionItemPurge, it.ID); r+p != 1 {
+			t.Errorf("round %d: %d restore and %d purge events, want one in all", round, r, p)
+		}
+	}
+}
+
+func testConcurrentPurgersNeverCollide(t *testing.T, f *Fixture) {
+	const items, purgers, batch = 60, 4, 7
+	for i := range items {
+		it := f.Item(f.Alice, fmt.Sprintf("Old %d", i))
+		f.Trash(f.Alice, it.ID)
+	}
+	f.Clock.Advance(48 * time.Hour)
+	counts := make([]int, purgers)
+	errs := make([]error, purgers)
+	together(purgers, func(i int) {
+		counts[i], errs[i] = f.Svc.PurgeTrashedBefore(f.Ctx, shelf.System("purger"), f.Clock.Now().Add(-time.Hour), batch, nil)
+	})
+	total := 0
+	for i := range purgers {
+		if errs[i] != nil {
+			t.Errorf("purger %d: %v", i, errs[i])
+		}
+		total += counts[i]
+	}
+	if total != items {
+		t.Errorf("purgers report %v = %d items purged, want %d (each exactly once)", counts, total, items)
+	}
+	if left := f.Count("SELECT count(*) FROM items"); left != 0 {
+		t.Errorf("%d items left after the purge", left)
+	}
+	if n := f.Count("SELECT count(*) FROM audit_events WHERE action = %s", Quote(shelf.ActionItemPurge)); n != items {
+		t.Errorf("item.purge events %d, want %d", n, items)
+	}
+	if _, brk, err := f.Svc.VerifyAudit(f.Ctx); err != nil || brk != nil {
+		t.Errorf("audit chain after concurrent purges: %v %+v", err, brk)
+	}
+}

@@ -82,9 +82,10 @@ func testDatabase(server string) (string, error) {
 	return pgBase, pgErr
 }
 
-// OpenPostgres returns a fresh, migrated PostgreSQL database: its own schema
-// in this process's test database, dropped when the test ends.
-func OpenPostgres(t testing.TB) *store.DB {
+// PostgresDSN returns the URL of a fresh, empty schema of its own in this
+// process's test database, dropped when the test ends; other processes (a
+// shelf serve under test) can open it too.
+func PostgresDSN(t testing.TB) string {
 	t.Helper()
 	server := PostgresURL(t)
 	base, err := testDatabase(server)
@@ -100,21 +101,29 @@ func OpenPostgres(t testing.TB) *store.DB {
 		admin.Close()
 		t.Fatalf("PostgreSQL: create schema: %v", err)
 	}
+	t.Cleanup(func() {
+		_, _ = admin.Exec("DROP SCHEMA " + schema + " CASCADE")
+		admin.Close()
+	})
 	sep := "?"
 	if strings.Contains(base, "?") {
 		sep = "&"
 	}
+	return base + sep + "search_path=" + schema
+}
+
+// OpenPostgres returns a fresh, migrated PostgreSQL database: its own schema
+// in this process's test database, dropped when the test ends.
+func OpenPostgres(t testing.TB) *store.DB {
+	t.Helper()
+	dsn := PostgresDSN(t)
 	ctx := context.Background()
-	db, err := store.Open(ctx, base+sep+"search_path="+schema)
+	db, err := store.Open(ctx, dsn)
 	if err != nil {
-		admin.Close()
 		t.Fatalf("open postgres: %v", err)
 	}
-	t.Cleanup(func() {
-		db.Close()
-		_, _ = admin.Exec("DROP SCHEMA " + schema + " CASCADE")
-		admin.Close()
-	})
+	// note: registered after PostgresDSN's cleanup, so it runs first.
+	t.Cleanup(func() { db.Close() })
 	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatalf("migrate postgres: %v", err)
 	}

@@ -60,6 +60,8 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"ConcurrentTrashOneWinner", testConcurrentTrashOneWinner},
 		{"AuditChainUnderConcurrentWriters", testAuditChainUnderConcurrentWriters},
 		{"LendRacesTrash", testLendRacesTrash},
+		{"RestoreRacesPurge", testRestoreRacesPurge},
+		{"ConcurrentPurgersNeverCollide", testConcurrentPurgersNeverCollide},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
