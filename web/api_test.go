@@ -249,6 +249,14 @@ func TestAPITrash(t *testing.T) {
 					t.Errorf("snapshot lacks the before-image: %s", snap)
 				}
 			}},
+		{name: "purge with a reason", as: "owner", method: "DELETE", path: "/api/v1/trash/{trashed}", body: `{"reason":"broken beyond repair","confirm_name":"Old charger"}`, status: 204,
+			after: func(t *testing.T, e *apiEnv) {
+				snap, err := e.scalar(`SELECT snapshot FROM audit_events WHERE action = 'item.purge' AND entity_id = ?`, e.ids["trashed"])
+				if err != nil || !strings.Contains(snap, "broken beyond repair") {
+					t.Errorf("audit snapshot lacks the reason: %s (%v)", snap, err)
+				}
+			}},
+		{name: "purge with the wrong name", as: "owner", method: "DELETE", path: "/api/v1/trash/{trashed}", body: `{"confirm_name":"Old"}`, status: 422, unchanged: true},
 		{name: "purge a live item", as: "owner", method: "DELETE", path: "/api/v1/trash/{item}", status: 404, unchanged: true},
 		{name: "purge other's", as: "other", method: "DELETE", path: "/api/v1/trash/{trashed}", status: 404, unchanged: true},
 		{name: "purge impact", as: "owner", method: "GET", path: "/api/v1/trash/{trashed}/impact", status: 200, want: []string{`"action":"purge"`, `"notes":1`}},

@@ -2,6 +2,9 @@ package web
 
 import (
 	"net/http"
+	"strings"
+
+	"shelf"
 )
 
 func (s *Server) apiListTrash(w http.ResponseWriter, r *http.Request) {
@@ -81,7 +84,31 @@ func (s *Server) apiPurgeItem(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	if err := s.svc.PurgeItem(r.Context(), actor(r), id, ""); err != nil {
+	// note: the body is optional. A reason is kept in the audit event; a
+	// confirm_name, when sent, must be the item's name (what the dialog asks
+	// a person to type before a large purge).
+	var body struct {
+		Reason      string  `json:"reason"`
+		ConfirmName *string `json:"confirm_name"`
+	}
+	if r.ContentLength != 0 {
+		if err := decodeJSON(w, r, &body); err != nil {
+			s.apiError(w, r, err)
+			return
+		}
+	}
+	if body.ConfirmName != nil {
+		it, err := s.svc.TrashedItem(r.Context(), actor(r), id)
+		if err != nil {
+			s.apiError(w, r, err)
+			return
+		}
+		if strings.TrimSpace(*body.ConfirmName) != it.Name {
+			s.apiError(w, r, shelf.Invalid(map[string]string{"confirm_name": "Type the item's name exactly to confirm."}))
+			return
+		}
+	}
+	if err := s.svc.PurgeItem(r.Context(), actor(r), id, body.Reason); err != nil {
 		s.apiError(w, r, err)
 		return
 	}

@@ -1,0 +1,238 @@
+// Shelf's progressive enhancement, with no framework and no build step.
+//
+// Without this script every delete button is a plain form or link that leads
+// to a confirmation page. With it, the same buttons open a <dialog> that
+// states the impact, delete with fetch, take the row away without a reload
+// and offer Undo in a toast. Errors stay in view, and nothing changes on the
+// page unless it changed in the database. The hooks are data- attributes in
+// the templates: data-kind, data-delete-url, data-confirm-impact, data-row,
+// data-name, data-version, data-bulk-delete and data-restore-url. The
+// building blocks are in ui.js.
+(() => {
+  'use strict';
+
+  if (!window.Shelf) return; // without ui.js, the forms and links still work
+  const {
+    h, quoted, count, api, refreshToken, problem, blockerList, removeRows, hideItemPage, focusAfter, toast, restoreCohort, dialog,
+  } = window.Shelf;
+  const PURGE_FRICTION = 100; // as on the server: a bigger cascade asks for the name
+  const BULK_FRICTION = 50; // and a bigger bulk delete for the count
+
+  // impact loads an impact preview, or says in the dialog why it cannot.
+  async function impact(ui, url) {
+    const res = await api('GET', url);
+    if (res.ok) return res.data;
+    ui.fail(await problem(res, 'deleted'));
+    return null;
+  }
+
+  // specs say, for each data-kind, what the dialog states and what confirming
+  // does. src is the element with the data- hooks.
+  const specs = {
+    item(src) {
+      const name = src.dataset.name;
+      const row = document.getElementById(src.dataset.row || '');
+      return {
+        title: `Delete ${quoted(name)}?`,
+        confirm: 'Move to the Trash',
+        async load(ui) {
+          const im = await impact(ui, src.dataset.confirmImpact);
+          if (!im) return false;
+          if (im.blockers.length) {
+            ui.say(h('div', { class: 'alert alert-error' },
+              h('p', {}, h('strong', {}, 'Cannot delete:'), ` ${quoted(name)} is on loan; mark the loan returned before deleting it.`),
+              blockerList(im.blockers)),
+            h('p', {}, 'Nothing was changed. ', h('a', { href: `/items/${src.dataset.itemId}#loans` }, 'Go to its loans')));
+            return false;
+          }
+          ui.say(h('p', { class: 'impact' }, h('strong', {}, name), ' will move to the Trash. ',
+            `${count(im.notes, 'note', 'notes')} and ${count(im.loans, 'loan', 'loans')} will go to the Trash with it; you can undo this.`));
+          return true;
+        },
+        run: () => api('DELETE', src.dataset.deleteUrl, undefined,
+          src.dataset.version ? { 'If-Match': `"${src.dataset.version}"` } : {}),
+        done(res) {
+          const cohort = res.headers.get('X-Shelf-Cohort');
+          const gone = row ? removeRows([row]) : hideItemPage(name);
+          toast('success', `Moved ${quoted(name)} to the Trash.`, cohort && (() => restoreCohort(cohort, gone))).focusUndo();
+        },
+      };
+    },
+
+    note(src) {
+      const row = document.getElementById(src.dataset.row || '');
+      const text = row && row.querySelector('.prose');
+      return {
+        title: 'Delete this note?',
+        confirm: 'Delete the note',
+        load(ui) {
+          ui.say(h('p', {}, `This note on ${quoted(src.dataset.itemName)} will be deleted for good; it cannot be undone.`),
+            text && h('blockquote', { class: 'prose' }, text.textContent));
+          return true;
+        },
+        run: () => api('DELETE', src.dataset.deleteUrl),
+        done() {
+          const next = focusAfter(row, '[data-kind="note"]');
+          removeRows([row]);
+          toast('success', 'Deleted the note.');
+          next.focus();
+        },
+      };
+    },
+
+    category(src) {
+      const name = src.dataset.name;
+      const row = document.getElementById(src.dataset.row || '');
+      return {
+        title: `Delete category ${quoted(name)}?`,
+        confirm: 'Delete the category',
+        async load(ui) {
+          const im = await impact(ui, src.dataset.confirmImpact);
+          if (!im) return false;
+          ui.say(h('p', { class: 'impact' }, im.items
+            ? `${count(im.items, 'item', 'items')} will become uncategorised (those in the Trash too); the items themselves stay.`
+            : 'No items use this category.'));
+          return true;
+        },
+        run: () => api('DELETE', src.dataset.deleteUrl),
+        done(res) {
+          const n = Number(res.headers.get('X-Shelf-Uncategorised') || 0);
+          const next = focusAfter(row, '[data-kind="category"]');
+          removeRows([row]);
+          toast('success', `Deleted category ${quoted(name)}; ${count(n, 'item is', 'items are')} now uncategorised.`);
+          next.focus();
+        },
+      };
+    },
+
+    purge(src) {
+      const name = src.dataset.name;
+      const row = document.getElementById(src.dataset.row || '');
+      return {
+        title: `Delete ${quoted(name)} forever?`,
+        confirm: 'Delete forever',
+        mismatch: 'Type the item’s name exactly as shown to confirm.',
+        async load(ui) {
+          const im = await impact(ui, src.dataset.confirmImpact);
+          if (!im) return false;
+          ui.say(h('div', { class: 'alert alert-warning' },
+            h('p', {}, h('strong', {}, 'This cannot be undone.'), ' ', h('strong', {}, name),
+              ` will be deleted for good, and with it ${count(im.notes, 'note', 'notes')} and ${count(im.loans, 'loan', 'loans')}.`)),
+          h('p', { class: 'hint' }, 'To give a reason for the audit log, use ',
+            h('a', { href: src.getAttribute('href') }, 'the full confirmation page'), '.'));
+          if (im.notes + im.loans > PURGE_FRICTION) {
+            ui.askToType(['This takes a lot with it. Type the item’s name, ', h('strong', {}, name), ', to confirm.'], name);
+          }
+          return true;
+        },
+        run: () => api('DELETE', src.dataset.deleteUrl),
+        done() {
+          const next = focusAfter(row, '[data-kind="purge"]');
+          removeRows([row]);
+          toast('success', `Deleted ${quoted(name)} forever.`);
+          next.focus();
+        },
+      };
+    },
+  };
+
+  // bulkSpec confirms deleting the ticked items, as one cohort with one Undo.
+  function bulkSpec(form, boxes) {
+    const rows = boxes.map((b) => b.closest('tr'));
+    const names = rows.map((r) => (r && r.querySelector('[data-name]') ? r.querySelector('[data-name]').dataset.name : ''));
+    const n = boxes.length;
+    return {
+      title: `Delete ${count(n, 'item', 'items')}?`,
+      confirm: `Move ${count(n, 'item', 'items')} to the Trash`,
+      mismatch: `Type ${n} to confirm that you mean to delete all ${n} items.`,
+      load(ui) {
+        ui.say(h('p', { class: 'impact' }, 'You chose ', h('strong', {}, count(n, 'item', 'items')),
+          ' to move to the Trash, with their notes and loans. Items on loan will stay where they are. You can undo this.'),
+        h('ul', { class: 'chosen' }, names.slice(0, 10).map((x) => h('li', {}, x)),
+          n > 10 ? h('li', { class: 'muted' }, `and ${n - 10} more`) : null));
+        if (n > BULK_FRICTION) ui.askToType(['That is a lot of items. Type ', h('strong', {}, String(n)), ' to confirm.'], String(n), true);
+        return true;
+      },
+      run: () => api('POST', form.dataset.bulkDelete, { ids: boxes.map((b) => Number(b.value)) }),
+      done(res) {
+        const r = res.data;
+        const trashed = new Set(r.trashed.map(String));
+        const gone = removeRows(rows.filter((row) => row && trashed.has(row.dataset.itemId)));
+        for (const b of boxes) b.checked = false;
+        let text = r.trashed.length ? `Moved ${count(r.trashed.length, 'item', 'items')} to the Trash` : 'Nothing was moved to the Trash';
+        if (r.not_found.length) text += `; ${r.not_found.length} not found`;
+        text += '.';
+        if (r.blocked.length) text += ' Not moved: ' + r.blocked.map((b) => b.label).join(' ');
+        toast(r.trashed.length ? 'success' : 'error', text, r.cohort && (() => restoreCohort(r.cohort, gone))).focusUndo();
+      },
+    };
+  }
+
+  // rowError shows what went wrong next to a row's buttons, until the next try.
+  function rowError(row, p, extra) {
+    const cell = row.querySelector('.actions') || row;
+    const old = cell.querySelector('.inline-error');
+    if (old) old.remove();
+    cell.append(h('div', { class: 'inline-error', role: 'alert' },
+      h('p', {}, h('strong', {}, 'Error:'), ' ', p.text), blockerList(p.blockers), extra));
+  }
+
+  // restoreFromTrash restores one item from the Trash in place; a name
+  // conflict offers the server's page that restores under a new name.
+  async function restoreFromTrash(form) {
+    if (form.dataset.busy) return;
+    form.dataset.busy = '1';
+    const row = document.getElementById(form.dataset.row || '') || form.closest('tr');
+    const res = await api('POST', form.dataset.restoreUrl);
+    delete form.dataset.busy;
+    if (res.ok) {
+      const next = focusAfter(row, '.restore-form button');
+      removeRows([row]);
+      toast('success', `Restored ${quoted(res.data.name)}.`);
+      next.focus();
+      return;
+    }
+    const p = await problem(res, 'restored');
+    let extra = null;
+    if (res.status === 409) {
+      extra = h('button', { type: 'button' }, 'Restore under a new name…');
+      extra.addEventListener('click', () => HTMLFormElement.prototype.submit.call(form));
+    }
+    rowError(row, p, extra);
+  }
+
+  document.addEventListener('click', (ev) => {
+    const link = ev.target.closest('a[data-kind][data-delete-url]');
+    if (!link || !specs[link.dataset.kind] || ev.button !== 0 || ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.altKey) return;
+    ev.preventDefault();
+    dialog.open(link, specs[link.dataset.kind](link));
+  });
+
+  document.addEventListener('submit', (ev) => {
+    const form = ev.target;
+    if (form.matches('form[data-kind][data-delete-url]') && specs[form.dataset.kind]) {
+      ev.preventDefault();
+      dialog.open(ev.submitter || form, specs[form.dataset.kind](form));
+    } else if (form.matches('form[data-bulk-delete]')) {
+      ev.preventDefault();
+      const boxes = [...document.querySelectorAll(`input[name="ids"][form="${form.id}"]:checked`)];
+      const place = document.getElementById('bulk-actions') || form;
+      const old = place.querySelector('.inline-error');
+      if (old) old.remove();
+      if (!boxes.length) {
+        place.append(h('span', { class: 'inline-error', role: 'alert' }, h('strong', {}, 'Error:'), ' Tick at least one item first.'));
+        return;
+      }
+      dialog.open(ev.submitter || form, bulkSpec(form, boxes));
+    } else if (form.matches('form[data-restore-url]')) {
+      ev.preventDefault();
+      restoreFromTrash(form);
+    }
+  });
+
+  // A page that comes back from the back-forward cache may hold a stale token.
+  addEventListener('pageshow', (ev) => { if (ev.persisted) refreshToken(); });
+
+  // Tells styles (and tests) that the enhancements are in place.
+  document.documentElement.classList.add('js');
+})();
