@@ -107,6 +107,14 @@ func (s *Service) DeleteCategory(ctx context.Context, a shelf.Actor, id int64) (
 		if err != nil {
 			return err
 		}
+		// note: the category, then its items in id order, then (with the
+		// audit event) the chain: the order every writer takes locks in.
+		if err := tx.LockCategory(ctx, c.ID, true); err != nil {
+			return err
+		}
+		if err := tx.LockCategoryItems(ctx, c.ID); err != nil {
+			return err
+		}
 		if n, err = tx.CountCategoryItems(ctx, c.ID, uncappedCount); err != nil {
 			return err
 		}

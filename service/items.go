@@ -42,6 +42,18 @@ func checkCategory(ctx context.Context, tx *store.Tx, ownerID int64, id *int64) 
 	return err
 }
 
+// categoryGone turns the foreign-key refusal of an item's category into
+// what checkCategory says of a missing one: on PostgreSQL the category can
+// be deleted between the check and the write, and the database's refusal
+// is then not a restriction (409) but an invalid field (422).
+func categoryGone(err error, categoryID *int64) error {
+	if categoryID != nil && shelf.ErrorCode(err) == shelf.ERESTRICTED {
+		return &shelf.Error{Code: shelf.EINVALID, Message: "Some fields are not valid.",
+			Fields: map[string]string{"category_id": "Category does not exist."}, Err: err}
+	}
+	return err
+}
+
 // nameTaken is the conflict of a live item already using a name.
 func nameTaken(clash shelf.Item) error {
 	return &shelf.Error{Code: shelf.ECONFLICT,
@@ -85,7 +97,7 @@ func (s *Service) CreateItem(ctx context.Context, a shelf.Actor, in shelf.ItemIn
 		var err error
 		it, err = tx.InsertItem(ctx, shelf.Item{OwnerID: a.UserID, CategoryID: in.CategoryID, Name: in.Name,
 			Description: in.Description, Quantity: in.Quantity, CreatedAt: s.Now()})
-		return err
+		return categoryGone(err, in.CategoryID)
 	})
 	return it, err
 }
@@ -116,6 +128,13 @@ func (s *Service) UpdateItem(ctx context.Context, a shelf.Actor, id int64, in sh
 	}
 	var it shelf.Item
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
+		// note: the category's lock before the item's, the order its
+		// deletion takes them in too.
+		if in.CategoryID != nil {
+			if err := tx.LockCategory(ctx, *in.CategoryID, false); err != nil {
+				return err
+			}
+		}
 		var err error
 		it, err = visibleItem(ctx, tx, a, id, false)
 		if err != nil {
@@ -135,7 +154,7 @@ func (s *Service) UpdateItem(ctx context.Context, a shelf.Actor, id int64, in sh
 		it.UpdatedAt = s.Now()
 		ok, err := tx.UpdateItem(ctx, it, expect)
 		if err != nil {
-			return err
+			return categoryGone(err, in.CategoryID)
 		}
 		if !ok {
 			return stale(it)

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"shelf"
 	"shelf/store"
@@ -92,20 +93,26 @@ func (s *Service) TrashItems(ctx context.Context, a shelf.Actor, ids []int64) (s
 	var res shelf.BulkTrashResult
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
 		res = shelf.BulkTrashResult{Trashed: []int64{}, NotFound: []int64{}, Blocked: []shelf.Blocker{}}
+		// note: every row is locked first, in id order, before the first
+		// audit event takes the chain's lock. Locking as we go let two bulk
+		// deletes (or a bulk and a single delete) each hold what the other
+		// waits for, and PostgreSQL broke the deadlock with an error.
+		found, err := lockVisibleItems(ctx, tx, a, ids)
+		if err != nil {
+			return err
+		}
 		seen := make(map[int64]bool, len(ids))
 		for _, id := range ids {
 			if seen[id] {
 				continue
 			}
 			seen[id] = true
-			it, err := visibleItem(ctx, tx, a, id, false)
-			if shelf.ErrorCode(err) == shelf.ENOTFOUND {
+			it, ok := found[id]
+			if !ok {
 				res.NotFound = append(res.NotFound, id)
 				continue
-			} else if err != nil {
-				return err
 			}
-			err = s.trashOne(ctx, tx, a, it, cohort)
+			err := s.trashOne(ctx, tx, a, it, cohort)
 			switch shelf.ErrorCode(err) {
 			case "":
 				res.Trashed = append(res.Trashed, id)
@@ -126,6 +133,24 @@ func (s *Service) TrashItems(ctx context.Context, a shelf.Actor, ids []int64) (s
 		res.Cohort = cohort
 	}
 	return res, nil
+}
+
+// lockVisibleItems locks the rows of ids in ascending id order and returns
+// the live items among them that the actor may act on.
+func lockVisibleItems(ctx context.Context, tx *store.Tx, a shelf.Actor, ids []int64) (map[int64]shelf.Item, error) {
+	sorted := slices.Clone(ids)
+	slices.Sort(sorted)
+	found := make(map[int64]shelf.Item, len(sorted))
+	for _, id := range slices.Compact(sorted) {
+		it, err := visibleItem(ctx, tx, a, id, false)
+		if shelf.ErrorCode(err) == shelf.ENOTFOUND {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		found[id] = it
+	}
+	return found, nil
 }
 
 // restoreOne brings one visible trashed item back within tx, under name (its

@@ -58,3 +58,46 @@ func (t *Tx) DeleteCategory(ctx context.Context, id int64) (bool, error) {
 func (t *Tx) CountCategoryItems(ctx context.Context, id int64, limit int) (int, error) {
 	return t.count(ctx, limit, `items WHERE category_id = ?`, id)
 }
+
+// LockCategory holds a category's row until commit, on engines with row
+// locks: exclusively to delete it, shared (FOR KEY SHARE, the lock a
+// foreign key takes) to point an item at it. Taking it before any item's
+// lock gives every transaction the same order, category then items, so a
+// category's deletion and an edit of one of its items wait for each other
+// instead of deadlocking. It does not say whether the category exists.
+func (t *Tx) LockCategory(ctx context.Context, id int64, exclusive bool) error {
+	if t.d.forUpdate() == "" {
+		return nil // note: SQLite has one writer at a time; nothing to order
+	}
+	lock := " FOR KEY SHARE"
+	if exclusive {
+		lock = t.d.forUpdate()
+	}
+	rows, err := t.query(ctx, `SELECT id FROM categories WHERE id = ?`+lock, id)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+	}
+	return t.d.mapErr(rows.Err())
+}
+
+// LockCategoryItems locks, on engines with row locks, the items of a
+// category in id order, the order bulk deletes lock items in. Deleting a
+// category updates its items (SET NULL) in whatever order the table gives;
+// locking them first, in id order, keeps that from deadlocking with a
+// delete of several of them.
+func (t *Tx) LockCategoryItems(ctx context.Context, id int64) error {
+	if t.d.forUpdate() == "" {
+		return nil
+	}
+	rows, err := t.query(ctx, `SELECT id FROM items WHERE category_id = ? ORDER BY id`+t.d.forUpdate(), id)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+	}
+	return t.d.mapErr(rows.Err())
+}

@@ -20,6 +20,9 @@ type dialect interface {
 	forUpdate() string
 	// skipLocked is forUpdate that passes over rows another transaction holds.
 	skipLocked() string
+	// sameName is the condition "column equals the ? argument, ignoring
+	// case", written so that the live-name unique index can answer it.
+	sameName(column string) string
 	// lockAuditChain serialises writers of the audit hash chain.
 	lockAuditChain(ctx context.Context, tx *Tx) error
 	// classify returns the shelf error code for a driver error, or "".

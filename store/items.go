@@ -111,7 +111,7 @@ func (t *Tx) PurgeItem(ctx context.Context, id int64) (bool, error) {
 // case-insensitively), or ENOTFOUND.
 func (t *Tx) LiveItemNamed(ctx context.Context, ownerID int64, name string) (shelf.Item, error) {
 	rows, err := t.query(ctx, `SELECT `+itemColumns+` FROM items
-		WHERE owner_id = ? AND deleted_at IS NULL AND lower(name) = lower(?)`, ownerID, name)
+		WHERE owner_id = ? AND deleted_at IS NULL AND `+t.d.sameName("name"), ownerID, name)
 	if err != nil {
 		return shelf.Item{}, err
 	}

@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
+	"io"
 	"net"
 	"strings"
 
@@ -40,6 +42,9 @@ func (postgresDialect) forUpdate() string        { return " FOR UPDATE" }
 func (postgresDialect) skipLocked() string       { return " FOR UPDATE SKIP LOCKED" }
 func (d postgresDialect) mapErr(err error) error { return mapErr(d, err) }
 
+// note: the live-name index is on lower(name).
+func (postgresDialect) sameName(col string) string { return "lower(" + col + ") = lower(?)" }
+
 // lockAuditChain takes a transaction-scoped advisory lock: appenders on every
 // instance queue here, so each event links to the one committed before it.
 // It is held only from the append to the commit.
@@ -53,7 +58,9 @@ func (postgresDialect) retryable(err error) bool {
 	if errors.As(err, &pe) {
 		return pe.Code == "40001" || pe.Code == "40P01"
 	}
-	return false
+	// note: a pooled connection that died (the server restarted, the network
+	// dropped it) fails before it sends anything; another one may work.
+	return errors.Is(err, pgconn.ErrConnClosed)
 }
 
 func (postgresDialect) classify(err error) string {
@@ -72,6 +79,12 @@ func (postgresDialect) classify(err error) string {
 	var ne net.Error
 	var ce *pgconn.ConnectError
 	if errors.As(err, &ne) || errors.As(err, &ce) || errors.Is(err, sql.ErrConnDone) {
+		return shelf.EUNAVAILABLE
+	}
+	// note: a connection lost under a query or a transaction: the server is
+	// gone or unreachable, not a bug of ours (it was a 500).
+	if errors.Is(err, pgconn.ErrConnClosed) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
+		errors.Is(err, driver.ErrBadConn) || pgconn.Timeout(err) {
 		return shelf.EUNAVAILABLE
 	}
 	return ""

@@ -52,6 +52,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	db.group = newGroupCommit(db)
 	return db, nil
 }
 
@@ -89,6 +90,11 @@ func (sqliteDialect) forUpdate() string        { return "" }
 func (sqliteDialect) skipLocked() string       { return "" }
 func (sqliteDialect) retryable(err error) bool { return false }
 func (d sqliteDialect) mapErr(err error) error { return mapErr(d, err) }
+
+// note: the live-name index is on name COLLATE NOCASE; lower(name) =
+// lower(?) cannot use it and scans every live item of the owner.
+func (sqliteDialect) sameName(col string) string { return col + " = ? COLLATE NOCASE" }
+
 func (sqliteDialect) lockAuditChain(context.Context, *Tx) error {
 	// note: SQLite has one writer at a time, so the chain is already serial.
 	return nil

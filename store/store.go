@@ -20,6 +20,7 @@ type DB struct {
 	read       *sql.DB
 	writeStmts *stmtCache // nil where the driver caches statements itself
 	readStmts  *stmtCache
+	group      *groupCommit // SQLite's one writer; nil on PostgreSQL
 }
 
 // Open opens the database that dsn names: "sqlite:PATH" (the default engine)
@@ -48,8 +49,12 @@ func redactDSN(dsn string) string {
 // Engine names the database engine: "sqlite" or "postgres".
 func (db *DB) Engine() string { return db.dialect.name() }
 
-// Close closes both pools.
+// Close stops the writer, once the writes at hand are answered, and closes
+// both pools.
 func (db *DB) Close() error {
+	if db.group != nil {
+		db.group.close()
+	}
 	db.writeStmts.close()
 	db.readStmts.close()
 	err := db.write.Close()
@@ -57,6 +62,16 @@ func (db *DB) Close() error {
 		err = errors.Join(err, db.read.Close())
 	}
 	return err
+}
+
+// WriteStats reports, on SQLite, how many group commits have committed fns
+// and how many fns they carried: writes/batches is the mean batch size.
+// PostgreSQL, which commits each write on its own, reports zeros.
+func (db *DB) WriteStats() (batches, writes int64) {
+	if db.group == nil {
+		return 0, 0
+	}
+	return db.group.batches.Load(), db.group.batched.Load()
 }
 
 // Ping reports whether the database answers, for readiness checks.
@@ -75,12 +90,21 @@ func (db *DB) SQL() *sql.DB { return db.write }
 // serialization failure or deadlock.
 const maxRetries = 5
 
-// Write runs fn in one write transaction and commits it if fn returns nil.
+// Write runs fn in one write transaction and commits it if fn returns nil;
+// it returns nil only once the commit is durable.
+//
 // On SQLite the transaction begins IMMEDIATE, so it never fails with
-// SQLITE_BUSY half-way; on PostgreSQL a serialization failure or deadlock is
-// retried a bounded number of times. fn may run more than once, so it must
-// not have effects outside the transaction.
+// SQLITE_BUSY half-way, and concurrent writes share commits (group commit,
+// see groupcommit.go): each fn runs in a savepoint of its own, so a failing
+// fn is rolled back alone and leaves nothing visible, while the others of its
+// batch commit. On PostgreSQL each call is its own transaction, and a
+// serialization failure or deadlock is retried a bounded number of times. fn
+// may run more than once, so it must not have effects outside the
+// transaction, and it must not call Write itself.
 func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error {
+	if db.group != nil {
+		return db.group.write(ctx, fn)
+	}
 	var err error
 	for attempt := 0; attempt < maxRetries; attempt++ {
 		err = db.run(ctx, db.write, db.writeStmts, fn)
@@ -119,12 +143,26 @@ type Tx struct {
 	tx    *sql.Tx
 	d     dialect
 	stmts *stmtCache
+	// detached, when set, is the context every statement runs under,
+	// whatever context fn passes: SQLite's shared write transactions use it,
+	// so that no caller can interrupt a statement (an interrupted write can
+	// roll back the whole transaction, and with it the others' writes).
+	detached context.Context
+}
+
+// stmtCtx is the context a statement runs under.
+func (t *Tx) stmtCtx(ctx context.Context) context.Context {
+	if t.detached != nil {
+		return t.detached
+	}
+	return ctx
 }
 
 // Engine names the engine the transaction runs on.
 func (t *Tx) Engine() string { return t.d.name() }
 
 func (t *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx = t.stmtCtx(ctx)
 	query = t.d.rebind(query)
 	if st := t.stmts.get(query); st != nil {
 		res, err := t.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
@@ -135,6 +173,7 @@ func (t *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, e
 }
 
 func (t *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx = t.stmtCtx(ctx)
 	query = t.d.rebind(query)
 	if st := t.stmts.get(query); st != nil {
 		rows, err := t.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
@@ -145,6 +184,7 @@ func (t *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, e
 }
 
 func (t *Tx) queryRow(ctx context.Context, dest []any, query string, args ...any) error {
+	ctx = t.stmtCtx(ctx)
 	query = t.d.rebind(query)
 	var row *sql.Row
 	if st := t.stmts.get(query); st != nil {

@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"shelf"
 )
@@ -87,7 +88,17 @@ func unmarshalStrict(b []byte, v any) error {
 	var te *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &te):
-		return shelf.Invalid(map[string]string{te.Field: fmt.Sprintf("must be a %s", jsonKind(te.Type.Kind().String()))})
+		// note: a body that is not an object at all has no field to name.
+		field := te.Field
+		if field == "" {
+			field = "body"
+		}
+		kind := jsonKind(te.Type.Kind().String())
+		article := "a"
+		if strings.ContainsRune("aeiou", rune(kind[0])) {
+			article = "an"
+		}
+		return shelf.Invalid(map[string]string{field: fmt.Sprintf("must be %s %s", article, kind)})
 	case err != nil && bytes.HasPrefix(bytes.TrimSpace([]byte(err.Error())), []byte("json: unknown field")):
 		return shelf.Invalid(map[string]string{"body": "has a field Shelf does not know: " + err.Error()[len("json: unknown field "):]})
 	case err != nil:

@@ -34,6 +34,10 @@ func statusOf(code string) int {
 	return http.StatusInternalServerError
 }
 
+// statusClientClosed is the status of a request whose client hung up
+// before it was answered (nginx's 499; HTTP has none).
+const statusClientClosed = 499
+
 // httpError is a refusal that only HTTP has words for (413, 415, 405, …).
 type httpError struct {
 	status     int
@@ -61,10 +65,16 @@ func (s *Server) problemFor(r *http.Request, err error) (problem, *httpError) {
 	info := infoFrom(r)
 	p := problem{RequestID: info.id}
 	var he *httpError
+	code := shelf.ErrorCode(err)
 	if errors.As(err, &he) {
 		p.Status, p.Detail = he.status, he.msg
+	} else if r.Context().Err() != nil && (code == shelf.EINTERNAL || code == shelf.EUNAVAILABLE) {
+		// note: the client hung up and its request's work was cancelled
+		// with it. Nothing failed on our side, so this is no 500 and no
+		// error log line; 499 is what proxies record for it. Nobody
+		// receives this answer.
+		p.Status, p.Detail = statusClientClosed, "The client closed the request."
 	} else {
-		code := shelf.ErrorCode(err)
 		p.Status = statusOf(code)
 		p.Detail = shelf.ErrorMessage(err)
 		if e := shelf.AsError(err); e != nil {
@@ -85,6 +95,9 @@ func (s *Server) problemFor(r *http.Request, err error) (problem, *httpError) {
 		}
 	}
 	p.Title = http.StatusText(p.Status)
+	if p.Status == statusClientClosed {
+		p.Title = "Client Closed Request"
+	}
 	p.Type = "/problems/" + strconv.Itoa(p.Status)
 	return p, he
 }

@@ -1,0 +1,59 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"shelf"
+	"shelf/service"
+)
+
+// purgeReads measures the retention purge's effect on readers: it seeds
+// --purge-items items trashed a year ago (another user's), measures a paced
+// list-page load (--purge-read-rate) for --duration with no purge, then runs
+// the retention purge (PurgeTrashedBefore, in its default batches, as the
+// background job does) and measures the same load until the purge is done.
+func (r *runner) purgeReads(ctx context.Context) ([]result, error) {
+	if !r.inProcess {
+		return nil, fmt.Errorf("purge-reads needs the in-process Shelf (it seeds and purges the database itself)")
+	}
+	svc := r.svc
+	if err := seedTrashed(ctx, svc, r.c.purgeItems, svc.Now(), r.out); err != nil {
+		return nil, err
+	}
+	_, _ = svc.DB().SQL().ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
+
+	read := r.shelf.workload("list-html")
+	read.name, read.pace = "purge-reads", r.c.purgeReadRate
+	quiet := measure(ctx, r.client, read, r.c.conns, r.c.warmup, r.c.duration, r.rss)
+	quiet.note = "no purge"
+
+	pctx, cancel := context.WithTimeout(ctx, r.c.purgeTimeout)
+	defer cancel()
+	readCtx, stopReads := context.WithCancel(ctx)
+	type outcome struct {
+		n    int
+		err  error
+		took time.Duration
+	}
+	done := make(chan outcome, 1)
+	r.rss.reset()
+	go func() {
+		defer stopReads()
+		start := time.Now()
+		n, err := svc.PurgeTrashedBefore(pctx, shelf.System("shelf-load-purge"), svc.Now().Add(-30*24*time.Hour),
+			service.DefaultPurgeBatch, nil)
+		done <- outcome{n, err, time.Since(start)}
+	}()
+	during := drive(readCtx, r.client, read, r.c.conns, r.c.purgeTimeout)
+	during.rssMax = r.rss.max()
+	o := <-done
+	if o.err != nil {
+		return nil, fmt.Errorf("retention purge: %w (after %d items)", o.err, o.n)
+	}
+	during.note = fmt.Sprintf("during purge: %d items in %.1fs, %.0f items/s", o.n, o.took.Seconds(), float64(o.n)/o.took.Seconds())
+	fmt.Fprintf(r.out, "purge-reads: read p99 %.2f ms during the purge, %.2f ms without: %.2f×\n",
+		ms(during.pct(99)), ms(quiet.pct(99)), float64(during.pct(99))/float64(max(quiet.pct(99), 1)))
+	return []result{quiet, during}, nil
+}

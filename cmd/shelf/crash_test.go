@@ -1,0 +1,725 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"shelf"
+	"shelf/service"
+	"shelf/store"
+)
+
+// TestCrashKeepsEveryAcknowledgedChange runs `shelf serve` on a temporary
+// SQLite file, drives deletes, bulk deletes, restores, cohort restores,
+// purges, Trash emptying, creates and notes against it from several clients
+// at once, and kills it with SIGKILL at random moments. After every kill it
+// opens the file and checks that:
+//
+//   - every acknowledged request is in the database, with exactly its audit
+//     events (found by the request id the response carried);
+//   - the one request per client that was in flight at the kill is either
+//     wholly there, with its audit events, or not at all;
+//   - no item is half-purged: each item has exactly the notes and loans it
+//     had, and no note or loan is left without its item;
+//   - PRAGMA integrity_check and foreign_key_check are clean, and
+//     `shelf audit verify` passes.
+//
+// SHELF_CRASH_KILLS sets the number of kills (default 20; the full run is
+// 200), SHELF_CRASH_SEED the random seed (logged, to replay a run's choices).
+func TestCrashKeepsEveryAcknowledgedChange(t *testing.T) {
+	if testing.Short() {
+		t.Skip("crash test skipped in -short mode")
+	}
+	kills := 20
+	if v := os.Getenv("SHELF_CRASH_KILLS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			t.Fatalf("SHELF_CRASH_KILLS=%q: want a positive number", v)
+		}
+		kills = n
+	}
+	seed := uint64(time.Now().UnixNano())
+	if v := os.Getenv("SHELF_CRASH_SEED"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			t.Fatalf("SHELF_CRASH_SEED=%q: want a number", v)
+		}
+		seed = n
+	}
+	t.Logf("crash test: %d kills, seed %d (replay the choices with SHELF_CRASH_SEED=%d)", kills, seed, seed)
+	rng := rand.New(rand.NewPCG(seed, 0x5e1f))
+
+	bin := buildShelf(t)
+	dbPath := filepath.Join(t.TempDir(), "shelf.db")
+	w := newCrashWorld(t, dbPath, rng)
+
+	start := time.Now()
+	var stats crashStats
+	for round := 1; round <= kills; round++ {
+		w.round(bin, rng, &stats)
+		if t.Failed() {
+			t.Fatalf("round %d of %d failed (seed %d)", round, kills, seed)
+		}
+	}
+	t.Logf("crash test: %d kills in %s; %d requests acknowledged; at the kills %d requests were in flight: %d had committed whole, %d not at all",
+		kills, time.Since(start).Round(time.Millisecond), stats.acked, stats.inFlight, stats.committed, stats.rolledBack)
+}
+
+// crashClients is how many clients (each a user of its own, with items of
+// its own) drive the server at once.
+const crashClients = 4
+
+type itemState int
+
+const (
+	live itemState = iota
+	trashed
+	purged
+)
+
+// mItem is what the test knows an item must be.
+type mItem struct {
+	id     int64
+	name   string
+	state  itemState
+	cohort string
+	notes  int
+	loans  int
+}
+
+// expEvent is one audit event a request must have written.
+type expEvent struct {
+	action string
+	entity int64
+	cohort string
+	// for purges: the before-image's counts
+	notes, loans int
+}
+
+// ackedOp is an acknowledged request and the events it must have written.
+type ackedOp struct {
+	what   string
+	reqID  string
+	events []expEvent
+}
+
+// pendingOp is the request a client had in flight when the server died.
+type pendingOp struct {
+	kind   string // trash, bulk, restore, cohort, purge, empty, create, note
+	ids    []int64
+	cohort string
+	name   string
+}
+
+type crashStats struct{ acked, inFlight, committed, rolledBack int }
+
+// crashClient is one user driving the server with its own token and items;
+// items of different clients never overlap, so each client knows exactly
+// what its items must be.
+type crashClient struct {
+	k       int
+	userID  int64
+	token   string
+	items   map[int64]*mItem
+	cohorts []string
+	seq     int
+	rng     *rand.Rand
+	acked   []ackedOp
+	pending *pendingOp
+	failure string
+}
+
+type crashWorld struct {
+	t         *testing.T
+	dbPath    string
+	clients   []*crashClient
+	watermark int64 // audit events up to this id are checked
+}
+
+// newCrashWorld creates the database, before any server runs: a user and a
+// token per client, and items with many notes (some with hundreds) and
+// returned loans.
+func newCrashWorld(t *testing.T, dbPath string, rng *rand.Rand) *crashWorld {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, "sqlite:"+dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	svc := service.New(db)
+	w := &crashWorld{t: t, dbPath: dbPath}
+	now := svc.Now().Format(time.RFC3339Nano)
+	for k := range crashClients {
+		u, err := svc.AddUser(ctx, service.NewUser{Email: fmt.Sprintf("c%d@example.com", k), Name: fmt.Sprintf("Client %d", k),
+			Password: "crash-test-password"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := shelf.Actor{UserID: u.ID, Role: u.Role, RequestID: "setup"}
+		_, secret, err := svc.CreateToken(ctx, a, "crash")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := &crashClient{k: k, userID: u.ID, token: secret, items: map[int64]*mItem{},
+			rng: rand.New(rand.NewPCG(rng.Uint64(), uint64(k)))}
+		for i := range 30 {
+			it, err := svc.CreateItem(ctx, a, shelf.ItemInput{Name: fmt.Sprintf("c%d-seed%d", k, i), Quantity: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := &mItem{id: it.ID, name: it.Name, notes: 5 + rng.IntN(40), loans: rng.IntN(3)}
+			if rng.IntN(10) == 0 {
+				m.notes = 300 + rng.IntN(1500)
+			}
+			c.items[it.ID] = m
+		}
+		w.clients = append(w.clients, c)
+	}
+	// note: notes and loans go in with plain SQL, in one transaction: the
+	// service would take a durable commit for each of thousands of rows.
+	tx, err := db.SQL().BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range w.clients {
+		for _, m := range c.items {
+			for n := range m.notes {
+				if _, err := tx.Exec(`INSERT INTO notes (item_id, author_id, body, created_at) VALUES (?, ?, ?, ?)`,
+					m.id, c.userID, fmt.Sprintf("note %d of %s", n, m.name), now); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for range m.loans {
+				if _, err := tx.Exec(`INSERT INTO loans (item_id, borrower, lent_at, returned_at) VALUES (?, 'Neighbour', ?, ?)`,
+					m.id, now, now); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// round starts the server, lets the clients loose, kills the server at a
+// random moment and checks the database file.
+func (w *crashWorld) round(bin string, rng *rand.Rand, stats *crashStats) {
+	t := w.t
+	p := startServer(t, bin, w.dbPath)
+	hc := &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: crashClients}}
+	defer hc.CloseIdleConnections()
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for _, c := range w.clients {
+		c.acked, c.pending, c.failure = nil, nil, ""
+		wg.Go(func() { c.drive(ctx, hc, p.base) })
+	}
+	// note: most kills come while requests are in full flow; a few come
+	// almost at once, while the server is still warming up.
+	delay := time.Duration(20+rng.IntN(400)) * time.Millisecond
+	if rng.IntN(8) == 0 {
+		delay = time.Duration(rng.IntN(20)) * time.Millisecond
+	}
+	time.Sleep(delay)
+	p.kill()
+	cancel()
+	wg.Wait()
+	for _, c := range w.clients {
+		if c.failure != "" {
+			t.Errorf("client %d: %s\nserver log:\n%s", c.k, c.failure, p.tail(3000))
+		}
+		stats.acked += len(c.acked)
+	}
+	if t.Failed() {
+		return
+	}
+	w.check(bin, stats)
+}
+
+// drive sends random requests, one at a time, until one gets no answer (the
+// server died) or ctx ends.
+func (c *crashClient) drive(ctx context.Context, hc *http.Client, base string) {
+	for ctx.Err() == nil && c.pending == nil && c.failure == "" {
+		c.step(ctx, hc, base)
+	}
+}
+
+func (c *crashClient) byState(s itemState) []*mItem {
+	var out []*mItem
+	for _, m := range c.items {
+		if m.state == s {
+			out = append(out, m)
+		}
+	}
+	slices.SortFunc(out, func(a, b *mItem) int { return int(a.id - b.id) })
+	return out
+}
+
+func (c *crashClient) pick(ms []*mItem) *mItem { return ms[c.rng.IntN(len(ms))] }
+
+// step chooses one request that the client's model says is valid, sends it,
+// and on an answer checks it and updates the model.
+func (c *crashClient) step(ctx context.Context, hc *http.Client, base string) {
+	lives, trash := c.byState(live), c.byState(trashed)
+	send := func(p *pendingOp, method, path string, body any, want int) (httpResult, bool) {
+		c.pending = p
+		res := call(ctx, hc, base, c.token, method, path, body)
+		if res.err != nil {
+			return res, false // unacknowledged: resolved from the database after the kill
+		}
+		if res.status != want {
+			c.failure = fmt.Sprintf("%s %s: want %d, got %d: %s", method, path, want, res.status, res.body)
+			c.pending = nil
+			return res, false
+		}
+		c.pending = nil
+		return res, true
+	}
+	ack := func(what string, res httpResult, events []expEvent) {
+		c.acked = append(c.acked, ackedOp{what: what, reqID: res.header.Get("X-Request-Id"), events: events})
+	}
+	switch r := c.rng.IntN(100); {
+	case r < 22 && len(lives) > 0:
+		m := c.pick(lives)
+		res, ok := send(&pendingOp{kind: "trash", ids: []int64{m.id}}, "DELETE", fmt.Sprintf("/api/v1/items/%d", m.id), nil, 204)
+		if !ok {
+			return
+		}
+		cohort := res.header.Get("X-Shelf-Cohort")
+		m.state, m.cohort = trashed, cohort
+		c.cohorts = append(c.cohorts, cohort)
+		ack("trash", res, []expEvent{{action: shelf.ActionItemTrash, entity: m.id, cohort: cohort}})
+
+	case r < 37 && len(lives) > 1:
+		n := 2 + c.rng.IntN(min(8, len(lives)-1))
+		var targets []*mItem
+		for _, i := range c.rng.Perm(len(lives))[:n] {
+			targets = append(targets, lives[i])
+		}
+		ids := make([]int64, 0, n+1)
+		for _, m := range targets {
+			ids = append(ids, m.id)
+		}
+		var notFound []int64
+		if len(trash) > 0 && c.rng.IntN(2) == 0 {
+			notFound = append(notFound, c.pick(trash).id) // already in the Trash: not_found
+		}
+		res, ok := send(&pendingOp{kind: "bulk", ids: ids}, "POST", "/api/v1/items/bulk-delete",
+			map[string][]int64{"ids": append(slices.Clone(ids), notFound...)}, 200)
+		if !ok {
+			return
+		}
+		var out shelf.BulkTrashResult
+		if err := json.Unmarshal(res.body, &out); err != nil {
+			c.failure = fmt.Sprintf("bulk delete: %v: %s", err, res.body)
+			return
+		}
+		if !sameIDs(out.Trashed, ids) || !sameIDs(out.NotFound, notFound) || len(out.Blocked) != 0 || out.Cohort == "" {
+			c.failure = fmt.Sprintf("bulk delete of %v (+%v in the Trash): got %s", ids, notFound, res.body)
+			return
+		}
+		var events []expEvent
+		for _, m := range targets {
+			m.state, m.cohort = trashed, out.Cohort
+			events = append(events, expEvent{action: shelf.ActionItemTrash, entity: m.id, cohort: out.Cohort})
+		}
+		c.cohorts = append(c.cohorts, out.Cohort)
+		ack("bulk delete", res, events)
+
+	case r < 52 && len(trash) > 0:
+		m := c.pick(trash)
+		res, ok := send(&pendingOp{kind: "restore", ids: []int64{m.id}}, "POST", fmt.Sprintf("/api/v1/trash/%d/restore", m.id), nil, 200)
+		if !ok {
+			return
+		}
+		ev := expEvent{action: shelf.ActionItemRestore, entity: m.id, cohort: m.cohort}
+		m.state, m.cohort = live, ""
+		ack("restore", res, []expEvent{ev})
+
+	case r < 62 && len(c.cohorts) > 0:
+		cohort := c.cohorts[c.rng.IntN(len(c.cohorts))]
+		var members []*mItem
+		for _, m := range trash {
+			if m.cohort == cohort {
+				members = append(members, m)
+			}
+		}
+		if len(members) == 0 {
+			return
+		}
+		ids := itemIDsOf(members)
+		res, ok := send(&pendingOp{kind: "cohort", ids: ids, cohort: cohort}, "POST", "/api/v1/trash/restore",
+			map[string]string{"cohort": cohort}, 200)
+		if !ok {
+			return
+		}
+		var out struct {
+			Restored  []shelf.Item    `json:"restored"`
+			Conflicts []shelf.Blocker `json:"conflicts"`
+		}
+		if err := json.Unmarshal(res.body, &out); err != nil {
+			c.failure = fmt.Sprintf("restore cohort: %v: %s", err, res.body)
+			return
+		}
+		var got []int64
+		for _, it := range out.Restored {
+			got = append(got, it.ID)
+		}
+		if !sameIDs(got, ids) || len(out.Conflicts) != 0 {
+			c.failure = fmt.Sprintf("restore cohort %s: want exactly %v back, got %s", cohort, ids, res.body)
+			return
+		}
+		var events []expEvent
+		for _, m := range members {
+			events = append(events, expEvent{action: shelf.ActionItemRestore, entity: m.id, cohort: cohort})
+			m.state, m.cohort = live, ""
+		}
+		ack("restore cohort", res, events)
+
+	case r < 74 && len(trash) > 0:
+		m := c.pick(trash)
+		ev := expEvent{action: shelf.ActionItemPurge, entity: m.id, cohort: m.cohort, notes: m.notes, loans: m.loans}
+		res, ok := send(&pendingOp{kind: "purge", ids: []int64{m.id}}, "DELETE", fmt.Sprintf("/api/v1/trash/%d", m.id), nil, 204)
+		if !ok {
+			return
+		}
+		m.state = purged
+		ack("purge", res, []expEvent{ev})
+
+	case r < 77 && len(trash) > 0:
+		ids := itemIDsOf(trash)
+		res, ok := send(&pendingOp{kind: "empty", ids: ids}, "DELETE", "/api/v1/trash", nil, 200)
+		if !ok {
+			return
+		}
+		var out struct {
+			Purged int `json:"purged"`
+		}
+		if err := json.Unmarshal(res.body, &out); err != nil || out.Purged != len(trash) {
+			c.failure = fmt.Sprintf("empty Trash of %d items: got %s (%v)", len(trash), res.body, err)
+			return
+		}
+		var events []expEvent
+		for _, m := range trash {
+			events = append(events, expEvent{action: shelf.ActionItemPurge, entity: m.id, cohort: m.cohort, notes: m.notes, loans: m.loans})
+			m.state = purged
+		}
+		ack("empty Trash", res, events)
+
+	case r < 87:
+		c.seq++
+		name := fmt.Sprintf("c%d-new%d", c.k, c.seq)
+		res, ok := send(&pendingOp{kind: "create", name: name}, "POST", "/api/v1/items", map[string]any{"name": name, "quantity": 1}, 201)
+		if !ok {
+			return
+		}
+		var it shelf.Item
+		if err := json.Unmarshal(res.body, &it); err != nil || it.ID == 0 {
+			c.failure = fmt.Sprintf("create: %v: %s", err, res.body)
+			return
+		}
+		c.items[it.ID] = &mItem{id: it.ID, name: name}
+		ack("create", res, nil)
+
+	case len(lives) > 0:
+		m := c.pick(lives)
+		res, ok := send(&pendingOp{kind: "note", ids: []int64{m.id}}, "POST", fmt.Sprintf("/api/v1/items/%d/notes", m.id),
+			map[string]string{"body": fmt.Sprintf("added note %d", m.notes)}, 201)
+		if !ok {
+			return
+		}
+		m.notes++
+		ack("note", res, nil)
+	}
+}
+
+func itemIDsOf(ms []*mItem) []int64 {
+	ids := make([]int64, 0, len(ms))
+	for _, m := range ms {
+		ids = append(ids, m.id)
+	}
+	return ids
+}
+
+func sameIDs(a, b []int64) bool {
+	x, y := slices.Clone(a), slices.Clone(b)
+	slices.Sort(x)
+	slices.Sort(y)
+	return slices.Equal(x, y)
+}
+
+// dbItem is an item as the database file has it after a kill.
+type dbItem struct {
+	owner   int64
+	name    string
+	trashed bool
+	cohort  string
+	notes   int
+	loans   int
+}
+
+type dbEvent struct {
+	id     int64
+	action string
+	entity int64
+	cohort string
+	reqID  string
+	snap   string
+}
+
+// check opens the killed server's database and holds it to the model.
+func (w *crashWorld) check(bin string, stats *crashStats) {
+	t := w.t
+	ctx := context.Background()
+	db, err := store.Open(ctx, "sqlite:"+w.dbPath)
+	if err != nil {
+		t.Fatalf("open the database after a kill: %v", err)
+	}
+	defer db.Close()
+
+	items := map[int64]*dbItem{}
+	rows, err := db.SQL().QueryContext(ctx, `SELECT i.id, i.owner_id, i.name, i.deleted_at IS NOT NULL, coalesce(i.deleted_cohort, ''),
+		(SELECT count(*) FROM notes WHERE item_id = i.id), (SELECT count(*) FROM loans WHERE item_id = i.id) FROM items i`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id int64
+		d := &dbItem{}
+		if err := rows.Scan(&id, &d.owner, &d.name, &d.trashed, &d.cohort, &d.notes, &d.loans); err != nil {
+			t.Fatal(err)
+		}
+		items[id] = d
+	}
+	rows.Close()
+
+	byReq := map[string][]dbEvent{}
+	rows, err = db.SQL().QueryContext(ctx, `SELECT id, action, entity_id, cohort, request_id, snapshot FROM audit_events WHERE id > ? ORDER BY id`, w.watermark)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var e dbEvent
+		if err := rows.Scan(&e.id, &e.action, &e.entity, &e.cohort, &e.reqID, &e.snap); err != nil {
+			t.Fatal(err)
+		}
+		byReq[e.reqID] = append(byReq[e.reqID], e)
+		w.watermark = max(w.watermark, e.id)
+	}
+	rows.Close()
+
+	// Every acknowledged request is there with exactly its events.
+	for _, c := range w.clients {
+		for _, op := range c.acked {
+			got := byReq[op.reqID]
+			delete(byReq, op.reqID)
+			if op.reqID == "" || !sameEvents(t, got, op.events) {
+				t.Errorf("client %d: acknowledged %s (request %q): want events %+v, got %+v", c.k, op.what, op.reqID, op.events, got)
+			}
+		}
+	}
+	// What is left was written by requests in flight at the kill: each must
+	// be a whole request of one client, or nothing.
+	for _, c := range w.clients {
+		if c.pending == nil {
+			continue
+		}
+		stats.inFlight++
+		if c.resolve(t, items, byReq) {
+			stats.committed++
+		} else {
+			stats.rolledBack++
+		}
+	}
+	for req, evs := range byReq {
+		t.Errorf("audit events of request %q that no request in flight explains: %+v", req, evs)
+	}
+
+	// Every item is what the model says, with all its notes and loans.
+	seen := 0
+	for _, c := range w.clients {
+		for _, m := range c.items {
+			d, ok := items[m.id]
+			switch {
+			case m.state == purged:
+				if ok {
+					t.Errorf("item %d (%s): want purged, still there (trashed=%v, %d notes)", m.id, m.name, d.trashed, d.notes)
+				}
+				continue
+			case !ok:
+				t.Errorf("item %d (%s): want %v with %d notes, gone from the database", m.id, m.name, m.state, m.notes)
+				continue
+			}
+			seen++
+			if d.owner != c.userID || d.name != m.name || d.trashed != (m.state == trashed) || (m.state == trashed && d.cohort != m.cohort) {
+				t.Errorf("item %d: want %s trashed=%v cohort %q, got %s trashed=%v cohort %q", m.id, m.name, m.state == trashed, m.cohort, d.name, d.trashed, d.cohort)
+			}
+			if d.notes != m.notes || d.loans != m.loans {
+				t.Errorf("item %d (%s): want %d notes and %d loans, got %d and %d", m.id, m.name, m.notes, m.loans, d.notes, d.loans)
+			}
+		}
+	}
+	if seen != len(items) {
+		t.Errorf("items in the database: want %d, got %d", seen, len(items))
+	}
+
+	total := dbHealth(t, db)
+	n, brk, err := service.New(db).VerifyAudit(ctx)
+	if err != nil || brk != nil || n != total {
+		t.Errorf("audit chain: want %d events intact, got %d, %+v, %v", total, n, brk, err)
+	}
+	db.Close()
+	verifyWithBinary(t, bin, w.dbPath)
+}
+
+// sameEvents reports whether the written events are exactly the expected
+// ones, purge before-images included.
+func sameEvents(t *testing.T, got []dbEvent, want []expEvent) bool {
+	if len(got) != len(want) {
+		return false
+	}
+	used := make([]bool, len(got))
+	for _, x := range want {
+		found := false
+		for i, e := range got {
+			if used[i] || e.action != x.action || e.entity != x.entity || e.cohort != x.cohort {
+				continue
+			}
+			if x.action == shelf.ActionItemPurge {
+				var snap struct {
+					Notes int `json:"notes_total"`
+					Loans int `json:"loans_total"`
+				}
+				if err := json.Unmarshal([]byte(e.snap), &snap); err != nil || snap.Notes != x.notes || snap.Loans != x.loans {
+					t.Logf("purge of %d: before-image counts %d notes, %d loans; want %d and %d", x.entity, snap.Notes, snap.Loans, x.notes, x.loans)
+					continue
+				}
+			}
+			used[i], found = true, true
+			break
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// resolve decides from the database whether the client's in-flight request
+// committed, checks that it did so whole (state and audit events together)
+// or not at all, updates the model, and reports whether it committed.
+func (c *crashClient) resolve(t *testing.T, items map[int64]*dbItem, byReq map[string][]dbEvent) bool {
+	p := c.pending
+	c.pending = nil
+	// claim finds the one request whose events are exactly want.
+	claim := func(want []expEvent) bool {
+		for req, evs := range byReq {
+			if sameEvents(t, evs, want) {
+				delete(byReq, req)
+				return true
+			}
+		}
+		t.Errorf("client %d: in-flight %s of %v committed, but its audit events %+v are not in the log", c.k, p.kind, p.ids, want)
+		return false
+	}
+	// changed counts the targets the database shows changed.
+	changed := func(is func(*mItem, *dbItem, bool) bool) int {
+		n := 0
+		for _, id := range p.ids {
+			d, ok := items[id]
+			if is(c.items[id], d, ok) {
+				n++
+			}
+		}
+		return n
+	}
+	whole := func(n int) bool {
+		if n != 0 && n != len(p.ids) {
+			t.Errorf("client %d: in-flight %s of %v is half done: %d of %d changed", c.k, p.kind, p.ids, n, len(p.ids))
+		}
+		return n > 0
+	}
+	switch p.kind {
+	case "trash", "bulk":
+		if !whole(changed(func(_ *mItem, d *dbItem, ok bool) bool { return ok && d.trashed })) {
+			return false
+		}
+		cohort := items[p.ids[0]].cohort
+		var want []expEvent
+		for _, id := range p.ids {
+			if items[id].cohort != cohort {
+				t.Errorf("client %d: in-flight %s of %v: items carry different cohorts", c.k, p.kind, p.ids)
+			}
+			want = append(want, expEvent{action: shelf.ActionItemTrash, entity: id, cohort: cohort})
+		}
+		claim(want)
+		for _, id := range p.ids {
+			c.items[id].state, c.items[id].cohort = trashed, cohort
+		}
+		c.cohorts = append(c.cohorts, cohort)
+	case "restore", "cohort":
+		if !whole(changed(func(_ *mItem, d *dbItem, ok bool) bool { return ok && !d.trashed })) {
+			return false
+		}
+		var want []expEvent
+		for _, id := range p.ids {
+			want = append(want, expEvent{action: shelf.ActionItemRestore, entity: id, cohort: c.items[id].cohort})
+			c.items[id].state, c.items[id].cohort = live, ""
+		}
+		claim(want)
+	case "purge", "empty":
+		n := changed(func(_ *mItem, _ *dbItem, ok bool) bool { return !ok })
+		if p.kind == "purge" || len(p.ids) <= service.DefaultPurgeBatch {
+			whole(n) // note: emptying a Trash is one transaction per batch
+		}
+		if n == 0 {
+			return false
+		}
+		var want []expEvent
+		for _, id := range p.ids {
+			if _, ok := items[id]; ok {
+				continue
+			}
+			m := c.items[id]
+			want = append(want, expEvent{action: shelf.ActionItemPurge, entity: id, cohort: m.cohort, notes: m.notes, loans: m.loans})
+			m.state = purged
+		}
+		claim(want)
+	case "create":
+		for id, d := range items {
+			if d.owner == c.userID && d.name == p.name {
+				c.items[id] = &mItem{id: id, name: p.name}
+				return true
+			}
+		}
+		return false
+	case "note":
+		m, d := c.items[p.ids[0]], items[p.ids[0]]
+		if d == nil || d.notes == m.notes {
+			return false
+		}
+		m.notes++
+		return true
+	}
+	return true
+}
+
+func (s itemState) String() string {
+	return [...]string{"live", "trashed", "purged"}[s]
+}
