@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -54,5 +55,6 @@ func checkPassword(hash, password string) bool {
 }
 
 // dummyHash is checked against when a login names no user, so that unknown
-// emails take as long as wrong passwords.
-var dummyHash = hashPassword("not a password of anyone")
+// emails take as long as wrong passwords. It is made on first use, so that a
+// process that never sees a failed login never pays its memory.
+var dummyHash = sync.OnceValue(func() string { return hashPassword("not a password of anyone") })

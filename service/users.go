@@ -73,7 +73,7 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) (she
 	}
 	hash := u.PasswordHash
 	if err != nil {
-		hash = dummyHash
+		hash = dummyHash()
 	}
 	if !checkPassword(hash, password) || err != nil {
 		return shelf.User{}, shelf.Errorf(shelf.EUNAUTHORIZED, "Email or password is incorrect.")

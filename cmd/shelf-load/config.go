@@ -76,7 +76,7 @@ Flask baseline, in the same run. Every workload runs --duration after a
 By default it seeds a SQLite file and starts Shelf in-process on 127.0.0.1:0.
 
   shelf-load --items 1000000 --duration 10s --rounds 3
-  shelf-load --seed-only --db /tmp/load.db --items 1000000
+  shelf-load --seed-only --db load.db --items 1000000
   shelf-load --base http://127.0.0.1:8080 --pid $PID            (a running Shelf)
   shelf-load --baseline http://127.0.0.1:8001 --baseline-cookie "$COOKIE" --baseline-csrf "$CSRF"
   shelf-load --base http://127.0.0.1:8001 --path /api/items/%d --method DELETE --cookie "$COOKIE" --ids 1001:300000 --want 204

@@ -13,7 +13,9 @@ import (
 // --purge-items items trashed a year ago (another user's), measures a paced
 // list-page load (--purge-read-rate) for --duration with no purge, then runs
 // the retention purge (PurgeTrashedBefore, in its default batches, as the
-// background job does) and measures the same load until the purge is done.
+// background job does) and measures the same load until the purge is done,
+// then again for --duration with no purge. The reads without the purge, the
+// ones before and after it together, are the reference.
 func (r *runner) purgeReads(ctx context.Context) ([]result, error) {
 	if !r.inProcess {
 		return nil, fmt.Errorf("purge-reads needs the in-process Shelf (it seeds and purges the database itself)")
@@ -53,6 +55,14 @@ func (r *runner) purgeReads(ctx context.Context) ([]result, error) {
 		return nil, fmt.Errorf("retention purge: %w (after %d items)", o.err, o.n)
 	}
 	during.note = fmt.Sprintf("during purge: %d items in %.1fs, %.0f items/s", o.n, o.took.Seconds(), float64(o.n)/o.took.Seconds())
+	after := measure(ctx, r.client, read, r.c.conns, 0, r.c.duration, r.rss)
+	quiet.lat = append(quiet.lat, after.lat...)
+	quiet.elapsed += after.elapsed
+	quiet.errors += after.errors
+	quiet.cpu += after.cpu
+	quiet.rssMax = max(quiet.rssMax, after.rssMax)
+	quiet.summarise()
+	quiet.note = "no purge, before and after"
 	fmt.Fprintf(r.out, "purge-reads: read p99 %.2f ms during the purge, %.2f ms without: %.2f×\n",
 		ms(during.pct(99)), ms(quiet.pct(99)), float64(during.pct(99))/float64(max(quiet.pct(99), 1)))
 	return []result{quiet, during}, nil
