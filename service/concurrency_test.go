@@ -3,6 +3,7 @@ package service_test
 import (
 	"context"
 	"fmt"
+	"shelf/store/storetest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -23,22 +24,8 @@ func busy(err error) bool {
 	return strings.Contains(s, "SQLITE_BUSY") || strings.Contains(s, "database is locked")
 }
 
-// together runs fn(i) for i in [0, n) on n goroutines released at once by a
-// closed channel, and waits for all of them.
-func together(n int, fn func(i int)) {
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			fn(i)
-		}()
-	}
-	close(start)
-	wg.Wait()
-}
+// together is storetest.Together: n goroutines released at once.
+var together = storetest.Together
 
 func TestConcurrentTrashOfOneItem(t *testing.T) {
 	f := newFixture(t)

@@ -10,9 +10,9 @@ import (
 	"shelf/store"
 )
 
-// together runs fn(i) for i in [0, n) on n goroutines released at once by a
+// Together runs fn(i) for i in [0, n) on n goroutines released at once by a
 // closed channel, and waits for all of them.
-func together(n int, fn func(i int)) {
+func Together(n int, fn func(i int)) {
 	start := make(chan struct{})
 	var wg sync.WaitGroup
 	for i := range n {
@@ -31,7 +31,7 @@ func testConcurrentTrashOneWinner(t *testing.T, f *Fixture) {
 	it := f.Item(f.Alice, "Contested")
 	const n = 8
 	errs := make([]error, n)
-	together(n, func(i int) {
+	Together(n, func(i int) {
 		_, errs[i] = f.Svc.TrashItem(f.Ctx, f.Alice, it.ID, 0)
 	})
 	ok := 0
@@ -61,7 +61,7 @@ func testAuditChainUnderConcurrentWriters(t *testing.T, f *Fixture) {
 		}
 	}
 	errs := make([]error, workers)
-	together(workers, func(w int) {
+	Together(workers, func(w int) {
 		for _, id := range ids[w] {
 			if _, err := f.Svc.TrashItem(f.Ctx, f.Alice, id, 0); err != nil {
 				errs[w] = fmt.Errorf("trash %d: %w", id, err)
@@ -139,7 +139,7 @@ func testLendRacesTrash(t *testing.T, f *Fixture) {
 		ids = append(ids, f.Item(f.Alice, fmt.Sprintf("raced %d", i)).ID)
 	}
 	errs := make([]error, 2*items)
-	together(2*items, func(i int) {
+	Together(2*items, func(i int) {
 		id := ids[i/2]
 		if i%2 == 0 {
 			_, errs[i] = f.Svc.LendItem(f.Ctx, f.Alice, id, "Racer", nil)
@@ -169,7 +169,7 @@ func testRestoreRacesPurge(t *testing.T, f *Fixture) {
 		f.Note(f.Alice, it.ID, "kept or gone with it")
 		f.Trash(f.Alice, it.ID)
 		var restoreErr, purgeErr error
-		together(2, func(i int) {
+		Together(2, func(i int) {
 			if i == 0 {
 				_, restoreErr = f.Svc.RestoreItem(f.Ctx, f.Alice, it.ID, "")
 			} else {
@@ -207,7 +207,7 @@ func testConcurrentPurgersNeverCollide(t *testing.T, f *Fixture) {
 	f.Clock.Advance(48 * time.Hour)
 	counts := make([]int, purgers)
 	errs := make([]error, purgers)
-	together(purgers, func(i int) {
+	Together(purgers, func(i int) {
 		counts[i], errs[i] = f.Svc.PurgeTrashedBefore(f.Ctx, shelf.System("purger"), f.Clock.Now().Add(-time.Hour), batch, nil)
 	})
 	total := 0
