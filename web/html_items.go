@@ -1,6 +1,7 @@
 package web
 
 import (
+	"html/template"
 	"net/http"
 	"net/url"
 
@@ -17,7 +18,7 @@ type itemRow struct {
 
 // itemsView is the data of the items list.
 type itemsView struct {
-	Items      []itemRow
+	Rows       template.HTML // the table's rows, see itemRowsHTML
 	Query      string
 	CategoryID int64
 	Categories []shelf.Category
@@ -52,7 +53,11 @@ func (s *Server) itemsPage(w http.ResponseWriter, r *http.Request) {
 		s.htmlError(w, r, err)
 		return
 	}
-	v := itemsView{Items: rows, Query: f.Query, Categories: cats, All: all, CanSeeAll: a.IsAdmin(), Paged: f.After != ""}
+	list := make([]listRow, len(rows))
+	for i, row := range rows {
+		list[i] = listRow{ID: row.ID, Name: row.Name, Category: row.Category, Quantity: row.Quantity, Owner: row.Owner, Version: row.Version}
+	}
+	v := itemsView{Rows: itemRowsHTML(list, all), Query: f.Query, Categories: cats, All: all, CanSeeAll: a.IsAdmin(), Paged: f.After != ""}
 	if f.CategoryID != nil {
 		v.CategoryID = *f.CategoryID
 	}
