@@ -64,7 +64,7 @@ func BenchmarkListPage(b *testing.B) {
 				b.Run("raw_sql", func(b *testing.B) {
 					e := setup(b)
 					query := e.q(`SELECT id, owner_id, category_id, name, description, quantity, version,
-						created_at, updated_at, deleted_at, deleted_by, deleted_cohort
+						created_at, updated_at
 						FROM items WHERE owner_id = ? AND deleted_at IS NULL ORDER BY id DESC LIMIT ?`)
 					b.ReportAllocs()
 					b.ResetTimer()
@@ -89,13 +89,11 @@ func (e *benchEnv) rawPage(b *testing.B, query string) int {
 	n := 0
 	var (
 		id, owner, qty, version  int64
-		cat, deletedBy           *int64
+		cat                      *int64
 		name, desc, created, upd string
-		deletedAt, deletedCohort *string
 	)
 	for rows.Next() {
-		if err := rows.Scan(&id, &owner, &cat, &name, &desc, &qty, &version, &created, &upd,
-			&deletedAt, &deletedBy, &deletedCohort); err != nil {
+		if err := rows.Scan(&id, &owner, &cat, &name, &desc, &qty, &version, &created, &upd); err != nil {
 			b.Fatal(err)
 		}
 		n++
