@@ -37,7 +37,7 @@ func (s *Service) Categories(ctx context.Context, a shelf.Actor) ([]shelf.Catego
 		return nil, err
 	}
 	var cs []shelf.Category
-	err := s.db.Read(ctx, func(tx *store.Tx) error {
+	err := s.db.ReadOne(ctx, func(tx *store.Tx) error {
 		var err error
 		owner := a.UserID
 		cs, err = tx.Categories(ctx, &owner)

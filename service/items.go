@@ -176,7 +176,7 @@ func (s *Service) Items(ctx context.Context, a shelf.Actor, f shelf.ItemFilter, 
 		return shelf.ItemPage{}, err
 	}
 	var page shelf.ItemPage
-	err := s.db.Read(ctx, func(tx *store.Tx) error {
+	err := s.db.ReadOne(ctx, func(tx *store.Tx) error {
 		var err error
 		page, err = tx.LiveItems(ctx, ownerScope(a, allOwners), f)
 		return err

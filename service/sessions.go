@@ -55,7 +55,7 @@ func (s *Service) LoadSession(ctx context.Context, token string) (shelf.Session,
 	}
 	h := hashToken(token)
 	var ss shelf.Session
-	err := s.db.Read(ctx, func(tx *store.Tx) error {
+	err := s.db.ReadOne(ctx, func(tx *store.Tx) error {
 		var err error
 		ss, err = tx.Session(ctx, h)
 		return err

@@ -90,7 +90,7 @@ func (s *Service) User(ctx context.Context, a shelf.Actor, id int64) (shelf.User
 		return shelf.User{}, notFound("User")
 	}
 	var u shelf.User
-	err := s.db.Read(ctx, func(tx *store.Tx) error {
+	err := s.db.ReadOne(ctx, func(tx *store.Tx) error {
 		var err error
 		u, err = tx.UserByID(ctx, id)
 		if shelf.ErrorCode(err) == shelf.ENOTFOUND {

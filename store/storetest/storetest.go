@@ -62,6 +62,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"LendRacesTrash", testLendRacesTrash},
 		{"RestoreRacesPurge", testRestoreRacesPurge},
 		{"ConcurrentPurgersNeverCollide", testConcurrentPurgersNeverCollide},
+		{"ReadOneRunsOneStatement", testReadOneRunsOneStatement},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
