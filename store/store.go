@@ -175,33 +175,34 @@ func (t *Tx) stmtCtx(ctx context.Context) context.Context {
 // Engine names the engine the transaction runs on.
 func (t *Tx) Engine() string { return t.d.name() }
 
-// errSecondStatement is what a ReadOne fn gets for its second statement.
-var errSecondStatement = errors.New("store: a second statement in ReadOne; use Read")
+// ErrSecondStatement is what a ReadOne fn gets for its second statement.
+var ErrSecondStatement = errors.New("store: a second statement in ReadOne; use Read")
 
-// conn is where a statement runs: the transaction, or for ReadOne the pool,
-// once. st, when not nil, is query prepared on the pool.
-func (t *Tx) conn(ctx context.Context, st *sql.Stmt) (interface {
+// conn is where query runs: the transaction, or for ReadOne the pool, once.
+// The statement, when not nil, is query prepared for it.
+func (t *Tx) conn(ctx context.Context, query string) (interface {
 	ExecContext(context.Context, string, ...any) (sql.Result, error)
 	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
 	QueryRowContext(context.Context, string, ...any) *sql.Row
 }, *sql.Stmt, error) {
-	if t.tx != nil {
-		if st != nil {
-			st = t.tx.StmtContext(ctx, st)
+	if t.tx == nil {
+		if t.used {
+			return nil, nil, ErrSecondStatement
 		}
-		return t.tx, st, nil
+		t.used = true
+		return t.pool, t.stmts.get(query), nil
 	}
-	if t.used {
-		return nil, nil, errSecondStatement
+	st := t.stmts.get(query)
+	if st != nil {
+		st = t.tx.StmtContext(ctx, st)
 	}
-	t.used = true
-	return t.pool, st, nil
+	return t.tx, st, nil
 }
 
 func (t *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	ctx = t.stmtCtx(ctx)
 	query = t.d.rebind(query)
-	c, st, err := t.conn(ctx, t.stmts.get(query))
+	c, st, err := t.conn(ctx, query)
 	if err != nil {
 		return nil, err
 	}
@@ -217,7 +218,7 @@ func (t *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, e
 func (t *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	ctx = t.stmtCtx(ctx)
 	query = t.d.rebind(query)
-	c, st, err := t.conn(ctx, t.stmts.get(query))
+	c, st, err := t.conn(ctx, query)
 	if err != nil {
 		return nil, err
 	}
@@ -233,7 +234,7 @@ func (t *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, e
 func (t *Tx) queryRow(ctx context.Context, dest []any, query string, args ...any) error {
 	ctx = t.stmtCtx(ctx)
 	query = t.d.rebind(query)
-	c, st, err := t.conn(ctx, t.stmts.get(query))
+	c, st, err := t.conn(ctx, query)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"testing"
 
 	"shelf"
@@ -30,8 +31,8 @@ func testReadOneRunsOneStatement(t *testing.T, f *Fixture) {
 		_, err := tx.UserByID(f.Ctx, f.Alice.UserID)
 		return err
 	})
-	if err == nil {
-		t.Fatal("ReadOne ran a second statement; want an error")
+	if !errors.Is(err, store.ErrSecondStatement) {
+		t.Fatalf("ReadOne with a second statement: got %v, want the refusal", err)
 	}
 	err = f.DB.ReadOne(f.Ctx, func(tx *store.Tx) error {
 		_, err := tx.Item(f.Ctx, it.ID+1000)
