@@ -3,6 +3,7 @@ package web
 import (
 	"html/template"
 	"strconv"
+	"sync"
 )
 
 // The rows of the items list are written by appendItemRow instead of
@@ -27,12 +28,22 @@ type listRow struct {
 // itemRowsHTML renders the rows of the items list; withOwner adds the owner
 // column of an admin's list of everyone's items.
 func itemRowsHTML(rows []listRow, withOwner bool) template.HTML {
-	b := make([]byte, 0, len(rows)*1024)
+	bp := rowBuffers.Get().(*[]byte)
+	b := (*bp)[:0]
 	for i := range rows {
 		b = appendItemRow(b, &rows[i], withOwner)
 	}
-	return template.HTML(b)
+	html := template.HTML(b)
+	if cap(b) <= maxPooledBuffer {
+		*bp = b
+		rowBuffers.Put(bp)
+	}
+	return html
 }
+
+// rowBuffers keeps itemRowsHTML's scratch space between requests, as
+// pageBuffers does render's.
+var rowBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
 
 // appendItemRow appends one row of the items list to b.
 func appendItemRow(b []byte, r *listRow, withOwner bool) []byte {

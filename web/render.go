@@ -10,7 +10,9 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"shelf"
@@ -99,6 +101,15 @@ type pageData struct {
 	Page      any // the page's own data
 }
 
+// pageBuffers keeps render's buffers between requests: a list page is tens of
+// kilobytes, and growing a fresh buffer to that size for every request was
+// most of the page's garbage.
+var pageBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBuffer is the largest buffer kept; a rare huge page is left to the
+// garbage collector rather than held for ever.
+const maxPooledBuffer = 1 << 20
+
 // render writes a page with a status. It renders into a buffer first, so a
 // template error becomes a clean 500 rather than half a page.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page, title string, data any) {
@@ -115,8 +126,14 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	if status < 300 {
 		pd.Flash = s.takeFlash(r)
 	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", pd); err != nil {
+	buf := pageBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= maxPooledBuffer {
+			buf.Reset()
+			pageBuffers.Put(buf)
+		}
+	}()
+	if err := t.ExecuteTemplate(buf, "layout", pd); err != nil {
 		s.log.Error("render", "request_id", info.id, "page", page, "err", err)
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.WriteHeader(http.StatusInternalServerError)
@@ -125,8 +142,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(status)
-	_, _ = buf.WriteTo(w)
+	_, _ = w.Write(buf.Bytes())
 }
 
 // errorPage is the data of the error page.
