@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"shelf/internal/gctune"
 	"shelf/purge"
 	"shelf/service"
 	"shelf/web"
@@ -39,6 +40,7 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 		return usageError{"--rate-limit cannot be negative"}
 	}
 	log := slog.New(slog.NewJSONHandler(env.stderr, nil))
+	gc := gctune.Apply(env.getenv)
 
 	svc, closeDB, err := openService(ctx, *dsn)
 	if err != nil {
@@ -79,7 +81,7 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	fmt.Fprintf(env.stdout, "Shelf is listening on http://%s\n", ln.Addr())
-	log.Info("listening", "addr", ln.Addr().String(), "db", svc.DB().Engine())
+	log.Info("listening", "addr", ln.Addr().String(), "db", svc.DB().Engine(), "gc_percent", gc.Percent, "memory_limit", gc.MemoryLimit)
 
 	bgCtx, stopBg := context.WithCancel(context.Background())
 	var bg sync.WaitGroup
