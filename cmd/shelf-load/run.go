@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 
-	"shelf/internal/gctune"
 	"shelf/service"
 	"shelf/store"
 )
@@ -198,9 +197,6 @@ func (c config) dbLabel() string {
 
 // inProcessShelf opens (and seeds) the SQLite file of the in-process Shelf.
 func inProcessShelf(ctx context.Context, c config, log io.Writer) (*service.Service, func(), error) {
-	// The garbage collector as shelf serve sets it (the load generator shares
-	// it here).
-	gctune.Apply(os.Getenv)
 	path, cleanup := c.db, func() {}
 	if path == "" {
 		dir, err := os.MkdirTemp("", "shelf-load-")
