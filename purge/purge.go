@@ -21,11 +21,25 @@ type Job struct {
 	Service   *service.Service
 	Retention time.Duration
 	Interval  time.Duration // how often it looks; default one minute
-	Batch     int           // items per transaction; default service.DefaultPurgeBatch
+	Batch     int           // items per transaction; default service.DefaultPurgeBatch, or yieldBatch with Busy
 	Logger    *slog.Logger
+	// Busy, if set, reports whether requests are being served. Between
+	// batches the purge then waits while they are, up to MaxWait a batch, so
+	// that a request does not share the CPU with a batch: with a purge of
+	// 1,000,000 items running flat out on two CPUs, the list page's p99 was
+	// 2.6 times its p99 without it; yielding (in batches of yieldBatch), 1.15
+	// times (docs/performance.md).
+	Busy func() bool
+	// MaxWait bounds each wait for Busy, so that the purge always finishes;
+	// default 50 ms.
+	MaxWait time.Duration
 	// OnPurge, if set, is told how many items each run purged (for metrics).
 	OnPurge func(n int)
 }
+
+// yieldBatch is the batch size when the job yields to requests: small, so a
+// request that arrives during a batch waits for little.
+const yieldBatch = 10
 
 // Run purges once at start and then every interval until ctx is cancelled.
 func (j *Job) Run(ctx context.Context) {
@@ -57,7 +71,7 @@ func (j *Job) Once(ctx context.Context) int {
 	var n int
 	ran, err := j.Service.DB().Exclusive(ctx, retentionLock, func() error {
 		var err error
-		n, err = j.Service.PurgeTrashedBefore(ctx, shelf.System(reqID), before, j.Batch, nil)
+		n, err = j.Service.PurgeTrashedBefore(ctx, shelf.System(reqID), before, j.batch(), j.yield(ctx))
 		return err
 	})
 	if !ran && err == nil {
@@ -76,4 +90,28 @@ func (j *Job) Once(ctx context.Context) int {
 		log.Info("retention purge", "purged", n, "trashed_before", before, "duration", time.Since(start), "request_id", reqID)
 	}
 	return n
+}
+
+func (j *Job) batch() int {
+	if j.Batch <= 0 && j.Busy != nil {
+		return yieldBatch
+	}
+	return j.Batch
+}
+
+// yield returns what runs after each batch: a wait while requests are being
+// served, or nil without Busy.
+func (j *Job) yield(ctx context.Context) service.PurgeProgress {
+	if j.Busy == nil {
+		return nil
+	}
+	maxWait := j.MaxWait
+	if maxWait <= 0 {
+		maxWait = 50 * time.Millisecond
+	}
+	return func(done, total int) {
+		for start := time.Now(); j.Busy() && time.Since(start) < maxWait && ctx.Err() == nil; {
+			time.Sleep(50 * time.Microsecond)
+		}
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"shelf"
@@ -43,6 +44,7 @@ type Server struct {
 	handler     http.Handler
 	patterns    []string // every route pattern, in the order registered
 	proxies     []netip.Prefix
+	inFlight    atomic.Int64 // requests being served
 }
 
 // New builds the server and its routes.
@@ -107,7 +109,15 @@ func parsePrefix(s string) (netip.Prefix, error) {
 }
 
 // ServeHTTP serves one request.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.inFlight.Add(1)
+	defer s.inFlight.Add(-1)
+	s.handler.ServeHTTP(w, r)
+}
+
+// Busy reports whether a request is being served. The background retention
+// purge waits while it is, so that a request does not share the CPU with it.
+func (s *Server) Busy() bool { return s.inFlight.Load() > 0 }
 
 // dispatch routes a request; what the router itself would answer with a
 // plain-text 404 or 405 is answered in Shelf's own formats instead.

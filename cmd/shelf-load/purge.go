@@ -3,17 +3,18 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"time"
 
-	"shelf"
-	"shelf/service"
+	"shelf/purge"
 )
 
 // purgeReads measures the retention purge's effect on readers: it seeds
 // --purge-items items trashed a year ago (another user's), measures a paced
 // list-page load (--purge-read-rate) for --duration with no purge, then runs
-// the retention purge (PurgeTrashedBefore, in its default batches, as the
-// background job does) and measures the same load until the purge is done,
+// the retention purge (purge.Job, as shelf serve runs it in the background:
+// in small batches, waiting while requests are being served) and measures the same load until the purge is done,
 // then again for --duration with no purge. The reads without the purge, the
 // ones before and after it together, are the reference.
 func (r *runner) purgeReads(ctx context.Context) ([]result, error) {
@@ -44,8 +45,13 @@ func (r *runner) purgeReads(ctx context.Context) ([]result, error) {
 	go func() {
 		defer stopReads()
 		start := time.Now()
-		n, err := svc.PurgeTrashedBefore(pctx, shelf.System("shelf-load-purge"), svc.Now().Add(-30*24*time.Hour),
-			service.DefaultPurgeBatch, nil)
+		job := purge.Job{Service: svc, Retention: 30 * 24 * time.Hour, Busy: r.web.Busy,
+			Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		n := job.Once(pctx)
+		var err error
+		if n < r.c.purgeItems {
+			err = fmt.Errorf("purged %d of %d items", n, r.c.purgeItems)
+		}
 		done <- outcome{n, err, time.Since(start)}
 	}()
 	during := drive(readCtx, r.client, read, r.c.conns, r.c.purgeTimeout)

@@ -13,6 +13,7 @@ import (
 
 	"shelf/service"
 	"shelf/store"
+	"shelf/web"
 )
 
 // run is the whole program, with its inputs and outputs passed in, so tests
@@ -62,12 +63,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		defer closeAll()
-		srv, err := startShelf(svc, c.rateLimit)
+		srv, handler, err := startShelf(svc, c.rateLimit)
 		if err != nil {
 			return err
 		}
 		defer srv.close()
-		r.svc = svc
+		r.svc, r.web = svc, handler
 		if r.shelf, err = shelfTargetAt(ctx, c, client, srv.base, svc); err != nil {
 			return err
 		}
@@ -95,6 +96,7 @@ type runner struct {
 	baseline  *baselineTarget
 	custom    bool
 	svc       *service.Service // in-process only
+	web       *web.Server      // in-process only
 	inProcess bool
 	rss       *rssSampler
 	results   [][]result // per round

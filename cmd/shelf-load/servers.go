@@ -57,7 +57,7 @@ func startFloor() (*server, error) {
 // startShelf serves Shelf over svc the way shelf serve does: the same
 // handler, middleware and timeouts. Its request log is formatted as in
 // production and then discarded, so that the terminal is not the bottleneck.
-func startShelf(svc *service.Service, rateLimit float64) (*server, error) {
+func startShelf(svc *service.Service, rateLimit float64) (*server, *web.Server, error) {
 	h, err := web.New(web.Config{
 		Service:        svc,
 		Logger:         slog.New(slog.NewJSONHandler(io.Discard, nil)),
@@ -65,7 +65,8 @@ func startShelf(svc *service.Service, rateLimit float64) (*server, error) {
 		TrashRetention: 720 * time.Hour,
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return serve(h)
+	srv, err := serve(h)
+	return srv, h, err
 }
