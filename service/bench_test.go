@@ -18,11 +18,8 @@ package service_test
 // that nothing else touches. docs/performance.md has the figures.
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -30,6 +27,7 @@ import (
 	"testing"
 
 	"shelf"
+	"shelf/internal/procmem"
 	"shelf/service"
 	"shelf/store"
 	"shelf/store/storetest"
@@ -382,7 +380,7 @@ func benchPurge(b *testing.B, engine string, purge func(*benchEnv, int64)) {
 		b.StopTimer()
 		heap += totalAlloc() - before
 		if rssOK {
-			if hwm, ok := procStatusBytes("VmHWM:"); ok {
+			if hwm, ok := procmem.Status(procmem.Self, "VmHWM:"); ok {
 				peakRSS = max(peakRSS, hwm-rss0)
 			} else {
 				rssOK = false
@@ -406,25 +404,8 @@ func benchPurge(b *testing.B, engine string, purge func(*benchEnv, int64)) {
 // resetPeakRSS resets the kernel's peak-RSS mark of this process (Linux) and
 // returns the current RSS; ok is false where that is not possible.
 func resetPeakRSS() (rss int64, ok bool) {
-	if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
+	if !procmem.ResetPeak(procmem.Self) {
 		return 0, false
 	}
-	return procStatusBytes("VmRSS:")
-}
-
-// procStatusBytes reads one "kB" field of /proc/self/status, in bytes.
-func procStatusBytes(field string) (int64, bool) {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0, false
-	}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() {
-		f := bytes.Fields(sc.Bytes())
-		if len(f) == 3 && string(f[0]) == field && string(f[2]) == "kB" {
-			kb, err := strconv.ParseInt(string(f[1]), 10, 64)
-			return kb * 1024, err == nil
-		}
-	}
-	return 0, false
+	return procmem.Status(procmem.Self, "VmRSS:")
 }

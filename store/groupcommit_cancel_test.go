@@ -19,36 +19,15 @@ import (
 func TestGroupCommitCancelledCallerNeverRuns(t *testing.T) {
 	f := storetest.NewFixture(t, storetest.OpenSQLite(t))
 	release := holdWriter(t, f.DB)
-	ctx, cancel := context.WithCancel(f.Ctx)
-	ran := make(chan struct{}, 1)
-	errc := make(chan error, 1)
-	go func() {
-		errc <- f.DB.Write(ctx, func(tx *store.Tx) error {
-			ran <- struct{}{}
-			return addCategory(f, "cancelled")(tx)
-		})
-	}()
 	other := make(chan error, 1)
-	go func() { other <- f.DB.Write(f.Ctx, addCategory(f, "other")) }()
-	queued()
-	cancel()
-	select {
-	case err := <-errc:
-		if !errors.Is(err, context.Canceled) {
-			t.Errorf("cancelled write: want context.Canceled, got %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("cancelled write: still waiting for the writer; want it answered at once")
-	}
+	neverRan := cancelQueued(t, f, func() {
+		go func() { other <- f.DB.Write(f.Ctx, addCategory(f, "other")) }()
+	})
 	release()
 	if err := <-other; err != nil {
 		t.Fatalf("the other write: %v", err)
 	}
-	select {
-	case <-ran:
-		t.Error("the cancelled write's fn ran; want it never started")
-	default:
-	}
+	neverRan()
 	if got := categoryNames(t, f); !slices.Equal(got, []string{"other"}) {
 		t.Errorf("categories: want [other], got %v", got)
 	}
@@ -96,6 +75,23 @@ func TestGroupCommitCancelledWhileTheWriterBegins(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	neverRan := cancelQueued(t, f, func() {})
+	conn.Close()
+	if err := f.DB.Write(f.Ctx, addCategory(f, "next")); err != nil {
+		t.Fatalf("next write: %v", err)
+	}
+	neverRan()
+	if got := categoryNames(t, f); !slices.Equal(got, []string{"next"}) {
+		t.Errorf("categories: want [next], got %v", got)
+	}
+}
+
+// cancelQueued starts a write (of the category "cancelled") whose caller
+// gives up once it is queued, after then has queued more, and checks that the
+// caller is answered at once with context.Canceled. It returns a check, for
+// when the writer is free again, that the write's fn never ran.
+func cancelQueued(t *testing.T, f *storetest.Fixture, then func()) (neverRan func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(f.Ctx)
 	ran := make(chan struct{}, 1)
 	errc := make(chan error, 1)
@@ -105,6 +101,7 @@ func TestGroupCommitCancelledWhileTheWriterBegins(t *testing.T) {
 			return addCategory(f, "cancelled")(tx)
 		})
 	}()
+	then()
 	queued()
 	cancel()
 	select {
@@ -115,16 +112,12 @@ func TestGroupCommitCancelledWhileTheWriterBegins(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("cancelled write: still waiting for the writer; want it answered at once")
 	}
-	conn.Close()
-	if err := f.DB.Write(f.Ctx, addCategory(f, "next")); err != nil {
-		t.Fatalf("next write: %v", err)
-	}
-	select {
-	case <-ran:
-		t.Error("the cancelled write's fn ran; want it never started")
-	default:
-	}
-	if got := categoryNames(t, f); !slices.Equal(got, []string{"next"}) {
-		t.Errorf("categories: want [next], got %v", got)
+	return func() {
+		t.Helper()
+		select {
+		case <-ran:
+			t.Error("the cancelled write's fn ran; want it never started")
+		default:
+		}
 	}
 }

@@ -52,19 +52,7 @@ func (e *apiEnv) sessionReq(c *http.Client, method, path, body string, headers .
 // description promises anything.
 func (e *apiEnv) raw(who, method, path, body string, headers ...string) response {
 	e.t.Helper()
-	req, err := http.NewRequest(method, e.ts.URL+e.expand(path), strings.NewReader(e.expand(body)))
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if who != "" {
-		req.Header.Set("Authorization", "Bearer "+e.tokens[who])
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
+	req, _ := e.newRequest(who, method, path, body, headers...)
 	res, err := e.ts.Client().Do(req)
 	if err != nil {
 		e.t.Fatal(err)

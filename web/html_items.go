@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -18,55 +19,79 @@ type itemRow struct {
 
 // itemsView is the data of the items list.
 type itemsView struct {
+	listing
 	Rows       template.HTML // the table's rows, see itemRowsHTML
 	Query      string
 	CategoryID int64
 	Categories []shelf.Category
-	All        bool // an admin listing everyone's items
-	CanSeeAll  bool
-	Paged      bool   // not the first page
-	First      string // the first page's address
-	Next       string // the next page's address, "" on the last
+}
+
+// listing is what the items list and the Trash show around their rows: whose
+// items, and the links between pages.
+type listing struct {
+	All       bool // an admin listing everyone's items
+	CanSeeAll bool
+	Paged     bool   // not the first page
+	First     string // the first page's address
+	Next      string // the next page's address, "" on the last
+}
+
+// itemList is one page of a list of items, as the items list and the Trash
+// read it for a request.
+type itemList struct {
+	listing
+	filter shelf.ItemFilter
+	rows   []itemRow
+	cats   []shelf.Category // the actor's own
+}
+
+// listItems reads the page of the list at path (its filter, scope and cursor
+// from the request) with list, and names each row's category and owner.
+func (s *Server) listItems(r *http.Request, path string,
+	list func(context.Context, shelf.Actor, shelf.ItemFilter, bool) (shelf.ItemPage, error)) (itemList, error) {
+	f, all, err := itemFilter(r)
+	if err != nil {
+		return itemList{}, err
+	}
+	ctx, a := r.Context(), actor(r)
+	all = all && a.IsAdmin()
+	page, err := list(ctx, a, f, all)
+	if err != nil {
+		return itemList{}, err
+	}
+	cats, err := s.svc.Categories(ctx, a)
+	if err != nil {
+		return itemList{}, err
+	}
+	rows, err := s.itemRows(r, page.Items, cats, all)
+	if err != nil {
+		return itemList{}, err
+	}
+	l := itemList{filter: f, rows: rows, cats: cats,
+		listing: listing{All: all, CanSeeAll: a.IsAdmin(), Paged: f.After != "", First: pageLink(path, "", listFilters(r, all))}}
+	if page.Next != "" {
+		l.Next = pageLink(path, page.Next, listFilters(r, all))
+	}
+	return l, nil
 }
 
 // itemsPage lists the user's live items, newest first, a page at a time.
 func (s *Server) itemsPage(w http.ResponseWriter, r *http.Request) {
-	f, all, err := itemFilter(r)
+	l, err := s.listItems(r, "/items", s.svc.Items)
 	if err != nil {
 		s.htmlError(w, r, err)
 		return
 	}
-	ctx, a := r.Context(), actor(r)
-	all = all && a.IsAdmin()
-	page, err := s.svc.Items(ctx, a, f, all)
-	if err != nil {
-		s.htmlError(w, r, err)
-		return
+	rows := make([]listRow, len(l.rows))
+	for i, row := range l.rows {
+		rows[i] = listRow{ID: row.ID, Name: row.Name, Category: row.Category, Quantity: row.Quantity, Owner: row.Owner, Version: row.Version}
 	}
-	cats, err := s.svc.Categories(ctx, a)
-	if err != nil {
-		s.htmlError(w, r, err)
-		return
-	}
-	rows, err := s.itemRows(r, page.Items, cats, all)
-	if err != nil {
-		s.htmlError(w, r, err)
-		return
-	}
-	list := make([]listRow, len(rows))
-	for i, row := range rows {
-		list[i] = listRow{ID: row.ID, Name: row.Name, Category: row.Category, Quantity: row.Quantity, Owner: row.Owner, Version: row.Version}
-	}
-	v := itemsView{Rows: itemRowsHTML(list, all), Query: f.Query, Categories: cats, All: all, CanSeeAll: a.IsAdmin(), Paged: f.After != ""}
-	if f.CategoryID != nil {
-		v.CategoryID = *f.CategoryID
-	}
-	v.First = pageLink("/items", "", listFilters(r, all))
-	if page.Next != "" {
-		v.Next = pageLink("/items", page.Next, listFilters(r, all))
+	v := itemsView{listing: l.listing, Rows: itemRowsHTML(rows, l.All), Query: l.filter.Query, Categories: l.cats}
+	if l.filter.CategoryID != nil {
+		v.CategoryID = *l.filter.CategoryID
 	}
 	title := "Your items"
-	if all {
+	if l.All {
 		title = "Everyone’s items"
 	}
 	s.render(w, r, http.StatusOK, "items", title, v)

@@ -13,53 +13,27 @@ import (
 
 // trashView is the data of the Trash page.
 type trashView struct {
+	listing
 	Items     []itemRow
-	All       bool
-	CanSeeAll bool
-	Paged     bool
-	First     string
-	Next      string
 	Retention int // days
 }
 
 // trashPage lists the Trash, most recently trashed first, with the days each
 // item has left before the retention purge.
 func (s *Server) trashPage(w http.ResponseWriter, r *http.Request) {
-	f, all, err := itemFilter(r)
-	if err != nil {
-		s.htmlError(w, r, err)
-		return
-	}
-	ctx, a := r.Context(), actor(r)
-	all = all && a.IsAdmin()
-	page, err := s.svc.Trash(ctx, a, f, all)
-	if err != nil {
-		s.htmlError(w, r, err)
-		return
-	}
-	cats, err := s.svc.Categories(ctx, a)
-	if err != nil {
-		s.htmlError(w, r, err)
-		return
-	}
-	rows, err := s.itemRows(r, page.Items, cats, all)
+	l, err := s.listItems(r, "/trash", s.svc.Trash)
 	if err != nil {
 		s.htmlError(w, r, err)
 		return
 	}
 	now := s.svc.Now()
-	for i := range rows {
-		if d := rows[i].DeletedAt; d != nil {
-			rows[i].DaysLeft = daysLeft(*d, now, s.cfg.TrashRetention)
+	for i := range l.rows {
+		if d := l.rows[i].DeletedAt; d != nil {
+			l.rows[i].DaysLeft = daysLeft(*d, now, s.cfg.TrashRetention)
 		}
 	}
-	v := trashView{Items: rows, All: all, CanSeeAll: a.IsAdmin(), Paged: f.After != "",
-		Retention: int(s.cfg.TrashRetention.Hours() / 24)}
-	v.First = pageLink("/trash", "", listFilters(r, all))
-	if page.Next != "" {
-		v.Next = pageLink("/trash", page.Next, listFilters(r, all))
-	}
-	s.render(w, r, http.StatusOK, "trash", "Trash", v)
+	s.render(w, r, http.StatusOK, "trash", "Trash",
+		trashView{listing: l.listing, Items: l.rows, Retention: int(s.cfg.TrashRetention.Hours() / 24)})
 }
 
 // daysLeft is how many days (rounded up, at least 0) an item trashed at
@@ -168,14 +142,8 @@ func (s *Server) purgeItem(w http.ResponseWriter, r *http.Request) {
 	if !ok || !s.readForm(w, r) {
 		return
 	}
-	ctx, a := r.Context(), actor(r)
 	v := purgeView{Typed: field(r, "confirm_name"), Reason: field(r, "reason")}
-	it, err := s.svc.TrashedItem(ctx, a, id)
-	if err != nil {
-		s.htmlError(w, r, err)
-		return
-	}
-	im, err := s.svc.PurgeImpact(ctx, a, id)
+	it, im, err := s.purgeTarget(r, id)
 	if err != nil {
 		s.htmlError(w, r, err)
 		return
@@ -185,7 +153,7 @@ func (s *Server) purgeItem(w http.ResponseWriter, r *http.Request) {
 		s.renderPurge(w, r, http.StatusUnprocessableEntity, id, v)
 		return
 	}
-	if err := s.svc.PurgeItem(ctx, a, id, v.Reason); err != nil {
+	if err := s.svc.PurgeItem(r.Context(), actor(r), id, v.Reason); err != nil {
 		p := s.refusal(r, err)
 		v.Message, v.Error = p.Detail, p.Errors["reason"]
 		s.renderPurge(w, r, p.Status, id, v)
@@ -198,13 +166,7 @@ func (s *Server) purgeItem(w http.ResponseWriter, r *http.Request) {
 
 // renderPurge renders the purge confirmation with the impact counted now.
 func (s *Server) renderPurge(w http.ResponseWriter, r *http.Request, status int, id int64, v purgeView) {
-	ctx, a := r.Context(), actor(r)
-	it, err := s.svc.TrashedItem(ctx, a, id)
-	if err != nil {
-		s.htmlError(w, r, err)
-		return
-	}
-	im, err := s.svc.PurgeImpact(ctx, a, id)
+	it, im, err := s.purgeTarget(r, id)
 	if err != nil {
 		s.htmlError(w, r, err)
 		return
@@ -212,6 +174,18 @@ func (s *Server) renderPurge(w http.ResponseWriter, r *http.Request, status int,
 	v.Item, v.NeedName = it, im.Notes+im.Loans > purgeFriction
 	v.Notes, v.Loans = countPhrase(im.Notes, "note", "notes"), countPhrase(im.Loans, "loan", "loans")
 	s.render(w, r, status, "purge_item", "Delete "+quoted(it.Name)+" forever?", v)
+}
+
+// purgeTarget reads the trashed item id that the actor may purge, and what
+// purging it would destroy.
+func (s *Server) purgeTarget(r *http.Request, id int64) (shelf.Item, shelf.Impact, error) {
+	ctx, a := r.Context(), actor(r)
+	it, err := s.svc.TrashedItem(ctx, a, id)
+	if err != nil {
+		return shelf.Item{}, shelf.Impact{}, err
+	}
+	im, err := s.svc.PurgeImpact(ctx, a, id)
+	return it, im, err
 }
 
 // emptyTrashView is the data of the page that confirms emptying the Trash.

@@ -188,6 +188,15 @@ func (r response) json(t *testing.T, v any) {
 // description.
 func (e *apiEnv) req(who, method, path, body string, headers ...string) response {
 	e.t.Helper()
+	req, body := e.newRequest(who, method, path, body, headers...)
+	return e.send(req, body)
+}
+
+// newRequest builds a request as who (see req), with the ids in path and
+// body expanded and headers given as name, value pairs. It returns the body
+// as sent.
+func (e *apiEnv) newRequest(who, method, path, body string, headers ...string) (*http.Request, string) {
+	e.t.Helper()
 	body = e.expand(body)
 	req, err := http.NewRequest(method, e.ts.URL+e.expand(path), strings.NewReader(body))
 	if err != nil {
@@ -202,7 +211,7 @@ func (e *apiEnv) req(who, method, path, body string, headers ...string) response
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	return e.send(req, body)
+	return req, body
 }
 
 func (e *apiEnv) send(req *http.Request, body string) response {

@@ -1,14 +1,11 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
-	"fmt"
-	"os"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"shelf/internal/procmem"
 )
 
 // rssSampler follows a process's peak resident memory (Linux /proc) since
@@ -23,7 +20,7 @@ type rssSampler struct {
 	done  sync.WaitGroup
 }
 
-// startRSS samples pid (0: this process). It returns nil where /proc cannot
+// startRSS samples pid (procmem.Self: this process). It returns nil where /proc cannot
 // be read.
 func startRSS(pid int) *rssSampler {
 	s := &rssSampler{pid: pid, stop: make(chan struct{})}
@@ -53,34 +50,11 @@ func startRSS(pid int) *rssSampler {
 	return s
 }
 
-func (s *rssSampler) path(file string) string {
-	if s.pid == 0 {
-		return "/proc/self/" + file
-	}
-	return fmt.Sprintf("/proc/%d/%s", s.pid, file)
-}
-
 // resetMark resets the kernel's peak-RSS mark of the process.
-func (s *rssSampler) resetMark() bool {
-	return os.WriteFile(s.path("clear_refs"), []byte("5"), 0) == nil
-}
+func (s *rssSampler) resetMark() bool { return procmem.ResetPeak(s.pid) }
 
 // read returns a "kB" field of the process's status (VmRSS, VmHWM) in bytes.
-func (s *rssSampler) read(field string) (int64, bool) {
-	data, err := os.ReadFile(s.path("status"))
-	if err != nil {
-		return 0, false
-	}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() {
-		f := bytes.Fields(sc.Bytes())
-		if len(f) == 3 && string(f[0]) == field && string(f[2]) == "kB" {
-			kb, err := strconv.ParseInt(string(f[1]), 10, 64)
-			return kb * 1024, err == nil
-		}
-	}
-	return 0, false
-}
+func (s *rssSampler) read(field string) (int64, bool) { return procmem.Status(s.pid, field) }
 
 func (s *rssSampler) reset() {
 	if s != nil {

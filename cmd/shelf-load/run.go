@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 
+	"shelf/internal/procmem"
 	"shelf/service"
 	"shelf/store"
 	"shelf/web"
@@ -72,7 +73,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if r.shelf, err = shelfTargetAt(ctx, c, client, srv.base, svc); err != nil {
 			return err
 		}
-		r.rss = startRSS(0)
+		r.rss = startRSS(procmem.Self)
 		r.inProcess = true
 		if c.cpuProf != "" {
 			stop, err := startCPUProfile(c.cpuProf)

@@ -152,14 +152,8 @@ type crashWorld struct {
 func newCrashWorld(t *testing.T, dbPath string, rng *rand.Rand) *crashWorld {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, "sqlite:"+dbPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db, closeDB := openDB(t, "sqlite:"+dbPath)
+	defer closeDB()
 	svc := service.New(db)
 	w := &crashWorld{t: t, dbPath: dbPath}
 	now := svc.Now().Format(time.RFC3339Nano)

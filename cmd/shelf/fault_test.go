@@ -170,14 +170,8 @@ func testFault(t *testing.T, bin string, f dbFault) {
 func seedFaultDB(t *testing.T, dbPath string) (string, map[string]int64) {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, "sqlite:"+dbPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db, closeDB := openDB(t, "sqlite:"+dbPath)
+	defer closeDB()
 	svc := service.New(db)
 	u, err := svc.AddUser(ctx, service.NewUser{Email: "fault@example.com", Name: "Fault", Password: "fault-password"})
 	if err != nil {

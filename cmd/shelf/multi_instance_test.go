@@ -19,7 +19,6 @@ import (
 
 	"shelf"
 	"shelf/service"
-	"shelf/store"
 	"shelf/store/storetest"
 )
 
@@ -33,13 +32,7 @@ func TestTwoInstancesOnePostgres(t *testing.T) {
 	ctx := context.Background()
 
 	// Users, tokens and items, made before the servers start.
-	db, err := store.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db, closeDB := openDB(t, dsn)
 	svc := service.New(db)
 	u, err := svc.AddUser(ctx, service.NewUser{Email: "owner@example.com", Name: "Owner", Password: "password-owner", Role: shelf.RoleMember})
 	if err != nil {
@@ -64,7 +57,7 @@ func TestTwoInstancesOnePostgres(t *testing.T) {
 		}
 		ids[i] = it.ID
 	}
-	db.Close()
+	closeDB()
 
 	bin := buildShelfBinary(t)
 	bases := []string{startInstance(t, bin, dsn), startInstance(t, bin, dsn)}
@@ -185,11 +178,8 @@ func TestTwoInstancesOnePostgres(t *testing.T) {
 	}
 	t.Logf("%d requests across two instances: %v", total, statuses)
 
-	db, err = store.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db, closeDB = openDB(t, dsn)
+	defer closeDB()
 	var live, trashed, purgedEvents, trashEvents, restoreEvents int
 	q := func(dst *int, query string) {
 		if err := db.SQL().QueryRow(query).Scan(dst); err != nil {
