@@ -13,7 +13,7 @@ import (
 
 // trashView is the data of the Trash page.
 type trashView struct {
-	listing
+	List      listing
 	Items     []itemRow
 	Retention int // days
 }
@@ -33,7 +33,7 @@ func (s *Server) trashPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.render(w, r, http.StatusOK, "trash", "Trash",
-		trashView{listing: l.listing, Items: l.rows, Retention: int(s.cfg.TrashRetention.Hours() / 24)})
+		trashView{List: l.listing, Items: l.rows, Retention: int(s.cfg.TrashRetention.Hours() / 24)})
 }
 
 // daysLeft is how many days (rounded up, at least 0) an item trashed at
