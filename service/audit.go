@@ -43,3 +43,16 @@ func (s *Service) VerifyAudit(ctx context.Context) (int, *store.AuditBreak, erro
 	})
 	return n, brk, err
 }
+
+// CheckAudit is VerifyAudit that also returns the chain's head, to be kept
+// outside the database, and, given the anchor of an earlier head, requires
+// the log to still hold that event unchanged.
+func (s *Service) CheckAudit(ctx context.Context, anchor *store.AuditAnchor) (store.AuditCheck, error) {
+	var c store.AuditCheck
+	err := s.db.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		c, err = tx.CheckAudit(ctx, anchor)
+		return err
+	})
+	return c, err
+}

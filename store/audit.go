@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -147,33 +148,83 @@ type AuditBreak struct {
 	Reason string
 }
 
+// AuditAnchor names one event of the chain by id and hash. The chain alone
+// cannot show that its newest events were removed, or that an intruder
+// rewrote it and recomputed every hash; an anchor kept outside the database
+// (the head that "shelf audit verify" prints, written down elsewhere) can.
+type AuditAnchor struct {
+	ID   int64
+	Hash string
+}
+
+// String is the anchor as "shelf audit verify" prints and reads it: ID:HASH.
+func (a AuditAnchor) String() string { return fmt.Sprintf("%d:%s", a.ID, a.Hash) }
+
+// ParseAuditAnchor reads an anchor written as ID:HASH (a positive id and the
+// 64 hex digits of a SHA-256).
+func ParseAuditAnchor(s string) (AuditAnchor, error) {
+	id, hash, ok := strings.Cut(strings.TrimSpace(s), ":")
+	n, err := strconv.ParseInt(id, 10, 64)
+	if !ok || err != nil || n <= 0 {
+		return AuditAnchor{}, fmt.Errorf("%q is not ID:HASH with a positive event id", s)
+	}
+	if b, err := hex.DecodeString(hash); err != nil || len(b) != sha256.Size {
+		return AuditAnchor{}, fmt.Errorf("%q is not ID:HASH with a SHA-256 hash in 64 hex digits", s)
+	}
+	return AuditAnchor{ID: n, Hash: strings.ToLower(hash)}, nil
+}
+
+// AuditCheck is what a walk of the chain found.
+type AuditCheck struct {
+	Events int
+	Break  *AuditBreak // the first break, nil when the chain holds
+	Head   AuditAnchor // the newest event walked; zero when the log is empty
+}
+
 // VerifyAudit walks the whole chain and returns how many events it checked
 // and the first break, if any.
 func (t *Tx) VerifyAudit(ctx context.Context) (int, *AuditBreak, error) {
-	n := 0
+	c, err := t.CheckAudit(ctx, nil)
+	return c.Events, c.Break, err
+}
+
+// CheckAudit walks the whole chain, oldest first, and stops at the first
+// break. With an anchor it also requires that event to be there with that
+// hash: a log cut short before it, or rewritten up to it, breaks there.
+func (t *Tx) CheckAudit(ctx context.Context, anchor *AuditAnchor) (AuditCheck, error) {
+	var c AuditCheck
 	prev := ""
 	var prevID int64
-	var brk *AuditBreak
 	err := t.EachAudit(ctx, time.Time{}, func(e shelf.AuditEvent) error {
-		n++
+		c.Events++
 		switch {
 		case e.ID != prevID+1:
-			brk = &AuditBreak{ID: e.ID, Reason: fmt.Sprintf("event %d follows event %d: events are missing", e.ID, prevID)}
+			c.Break = &AuditBreak{ID: e.ID, Reason: fmt.Sprintf("event %d follows event %d: events are missing", e.ID, prevID)}
 		case e.PrevHash != prev:
-			brk = &AuditBreak{ID: e.ID, Reason: "its prev_hash does not match the hash of the event before it"}
+			c.Break = &AuditBreak{ID: e.ID, Reason: "its prev_hash does not match the hash of the event before it"}
 		case ChainHash(e) != e.Hash:
-			brk = &AuditBreak{ID: e.ID, Reason: "its contents do not match its hash: the row was altered"}
+			c.Break = &AuditBreak{ID: e.ID, Reason: "its contents do not match its hash: the row was altered"}
+		case anchor != nil && e.ID == anchor.ID && e.Hash != anchor.Hash:
+			c.Break = &AuditBreak{ID: e.ID, Reason: "its hash is not the anchor's: the log was rewritten up to here"}
 		}
-		if brk != nil {
+		if c.Break != nil {
 			return errStop
 		}
 		prev, prevID = e.Hash, e.ID
+		c.Head = AuditAnchor{ID: e.ID, Hash: e.Hash}
 		return nil
 	})
 	if err == errStop {
-		err = nil
+		return c, nil
 	}
-	return n, brk, err
+	if err == nil && anchor != nil && c.Head.ID < anchor.ID {
+		end := "the log is empty"
+		if c.Head.ID > 0 {
+			end = fmt.Sprintf("the log ends at event %d", c.Head.ID)
+		}
+		c.Break = &AuditBreak{ID: anchor.ID, Reason: "the anchor's event is missing (" + end + "): the newest events were removed"}
+	}
+	return c, err
 }
 
 var errStop = fmt.Errorf("stop")

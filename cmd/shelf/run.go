@@ -21,7 +21,8 @@ Commands:
   user add      add a user (the password is read from standard input)
   purge         purge the Trash of items older than the retention period
   audit export  print audit events as JSON lines
-  audit verify  check that the audit log was not altered
+  audit verify  check that the audit log was not altered (--anchor: and
+                still holds a head that an earlier verify printed)
 
 Every flag can also be set with a SHELF_* environment variable
 (--trash-retention is SHELF_TRASH_RETENTION); a flag wins over the variable.

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -306,6 +307,30 @@ func TestCLIAuditVerify(t *testing.T) {
 	r.wantExit(t, 0, "audit verify on an intact log")
 	if !strings.Contains(r.stdout, "intact") || !strings.Contains(r.stdout, strconv.Itoa(want)+" events") {
 		t.Errorf("verify output: want it to say the %d events are intact, got %q", want, r.stdout)
+	}
+	// The head it prints is the newest event, and given back as --anchor it
+	// holds; a head the log no longer reaches fails.
+	events := f.Events()
+	head := fmt.Sprintf("%d:%s", events[len(events)-1].ID, events[len(events)-1].Hash)
+	if !strings.Contains(r.stdout, "Head: "+head+"\n") {
+		t.Errorf("verify output: want the head %q, got %q", head, r.stdout)
+	}
+	r = runCLI(t, nil, "", "audit", "verify", "--db", dsn, "--anchor", head)
+	r.wantExit(t, 0, "audit verify anchored at the head")
+	if !strings.Contains(r.stdout, fmt.Sprintf("Anchor event %d is there, unchanged.", events[len(events)-1].ID)) {
+		t.Errorf("verify --anchor output: want the anchor confirmed, got %q", r.stdout)
+	}
+	later := fmt.Sprintf("%d:%s", want+1, events[0].Hash)
+	r = runCLI(t, nil, "", "audit", "verify", "--db", dsn, "--anchor", later)
+	if r.code != 1 || !strings.Contains(r.stdout, "newest events were removed") {
+		t.Errorf("verify --anchor past the end: want exit 1 saying events were removed, got %d: %q %q", r.code, r.stdout, r.stderr)
+	}
+	for _, bad := range []string{"12", "0:" + events[0].Hash, "3:nothex"} {
+		r = runCLI(t, nil, "", "audit", "verify", "--db", dsn, "--anchor", bad)
+		r.wantExit(t, 2, "audit verify --anchor "+bad)
+		if !strings.Contains(r.stderr, "--anchor") {
+			t.Errorf("verify --anchor %q: want the flag named in the error, got %q", bad, r.stderr)
+		}
 	}
 
 	if !storetest.Tamper(t, f.DB, 2, "nothing happened") {

@@ -11,38 +11,54 @@ import (
 )
 
 // Tamper changes the summary of audit event id behind the database's back,
-// the way an attacker with file or superuser access would. It first lifts
-// the engine's protection against updates. It reports false (after logging
-// why) on an engine where it does not know how.
+// the way an attacker with file or superuser access would. It reports false
+// (after logging why) on an engine where it does not know how.
 func Tamper(t testing.TB, db *store.DB, id int64, summary string) bool {
 	t.Helper()
-	var lift, restore string
+	return Unprotected(t, db, fmt.Sprintf("UPDATE audit_events SET summary = %s WHERE id = %d", Quote(summary), id))
+}
+
+// Unprotected runs statements against the audit log with the engine's
+// protection against updates and deletes lifted, as an intruder with file
+// or superuser access could. On SQLite the protection stays lifted (its
+// triggers are dropped); on PostgreSQL it is restored. It reports false
+// (after logging why) where it does not know how or the engine refuses.
+func Unprotected(t testing.TB, db *store.DB, stmts ...string) bool {
+	t.Helper()
+	var lift, restore []string
 	switch db.Engine() {
 	case "sqlite":
-		lift = "DROP TRIGGER audit_events_no_update"
+		lift = []string{"DROP TRIGGER IF EXISTS audit_events_no_update", "DROP TRIGGER IF EXISTS audit_events_no_delete"}
 	case "postgres":
 		// note: lifts triggers; an engine that protects the log with
-		// privileges instead makes the UPDATE below fail, and the step is
-		// skipped with a log line.
-		lift = "ALTER TABLE audit_events DISABLE TRIGGER USER"
-		restore = "ALTER TABLE audit_events ENABLE TRIGGER USER"
+		// privileges instead makes the statements below fail, and the step
+		// is skipped with a log line.
+		lift = []string{"ALTER TABLE audit_events DISABLE TRIGGER USER"}
+		restore = []string{"ALTER TABLE audit_events ENABLE TRIGGER USER"}
 	default:
 		t.Logf("tamper: no known way to alter audit rows on engine %q; skipping the tamper step", db.Engine())
 		return false
 	}
 	ctx := t.Context()
-	if _, err := db.SQL().ExecContext(ctx, lift); err != nil {
-		t.Logf("tamper: cannot lift the audit log's protection on %s (%v); skipping the tamper step", db.Engine(), err)
-		return false
+	for _, q := range lift {
+		if _, err := db.SQL().ExecContext(ctx, q); err != nil {
+			t.Logf("tamper: cannot lift the audit log's protection on %s (%v); skipping the tamper step", db.Engine(), err)
+			return false
+		}
 	}
-	_, err := db.SQL().ExecContext(ctx, fmt.Sprintf("UPDATE audit_events SET summary = %s WHERE id = %d", Quote(summary), id))
-	if restore != "" {
-		if _, rerr := db.SQL().ExecContext(ctx, restore); rerr != nil {
+	var err error
+	for _, q := range stmts {
+		if _, err = db.SQL().ExecContext(ctx, q); err != nil {
+			break
+		}
+	}
+	for _, q := range restore {
+		if _, rerr := db.SQL().ExecContext(ctx, q); rerr != nil {
 			t.Errorf("tamper: restore the audit log's protection: %v", rerr)
 		}
 	}
 	if err != nil {
-		t.Logf("tamper: UPDATE refused on %s even with triggers lifted (%v); skipping the tamper step", db.Engine(), err)
+		t.Logf("tamper: refused on %s even with the protection lifted (%v); skipping the tamper step", db.Engine(), err)
 		return false
 	}
 	return true
@@ -161,6 +177,86 @@ func testAuditHashChain(t *testing.T, f *Fixture) {
 	if brk.ID != target || !strings.Contains(brk.Reason, "altered") {
 		t.Errorf("verify a tampered log: want a break at event %d saying it was altered, got %+v", target, brk)
 	}
+}
+
+func testAuditAnchor(t *testing.T, f *Fixture) {
+	check := func(anchor *store.AuditAnchor) store.AuditCheck {
+		t.Helper()
+		c, err := f.Svc.CheckAudit(f.Ctx, anchor)
+		if err != nil {
+			t.Fatalf("check the audit log: %v", err)
+		}
+		return c
+	}
+	wantBreak := func(c store.AuditCheck, id int64, says, what string) {
+		t.Helper()
+		if c.Break == nil || c.Break.ID != id || !strings.Contains(c.Break.Reason, says) {
+			t.Errorf("%s: want a break at event %d saying %q, got %+v", what, id, says, c.Break)
+		}
+	}
+	if c := check(nil); c.Break != nil || c.Events != 0 || c.Head != (store.AuditAnchor{}) {
+		t.Errorf("an empty log: want no events, no break and no head, got %+v", c)
+	}
+	wantBreak(check(&store.AuditAnchor{ID: 1, Hash: strings.Repeat("0", 64)}), 1, "log is empty", "an anchor into an empty log")
+
+	for i := range 5 {
+		f.Trash(f.Alice, f.Item(f.Alice, fmt.Sprintf("Box %d", i)).ID)
+	}
+	events := f.Events()
+	c := check(nil)
+	head := store.AuditAnchor{ID: events[4].ID, Hash: events[4].Hash}
+	if c.Break != nil || c.Events != 5 || c.Head != head {
+		t.Fatalf("an intact log: want 5 events, no break and head %v, got %+v", head, c)
+	}
+	if back, err := store.ParseAuditAnchor(head.String()); err != nil || back != head {
+		t.Errorf("the head as printed, %q: want it read back as %v, got %v, %v", head, head, back, err)
+	}
+	for _, bad := range []string{"", "5", "0:" + head.Hash, "-1:" + head.Hash, "x:" + head.Hash, "5:abc", "5:" + strings.Repeat("g", 64)} {
+		if _, err := store.ParseAuditAnchor(bad); err == nil {
+			t.Errorf("anchor %q: want it refused", bad)
+		}
+	}
+	mid := store.AuditAnchor{ID: events[2].ID, Hash: events[2].Hash}
+	if c := check(&head); c.Break != nil {
+		t.Errorf("anchored at the head: want no break, got %+v", c.Break)
+	}
+	if c := check(&mid); c.Break != nil || c.Head != head {
+		t.Errorf("anchored mid-log: want no break and head %v, got %+v", head, c)
+	}
+	wantBreak(check(&store.AuditAnchor{ID: mid.ID, Hash: events[1].Hash}), mid.ID, "rewritten", "an anchor with another hash")
+	wantBreak(check(&store.AuditAnchor{ID: head.ID + 1, Hash: head.Hash}), head.ID+1, "log ends at event", "an anchor past the end")
+
+	// The newest two events removed: the chain alone cannot tell; the head
+	// kept from before can.
+	if !Unprotected(t, f.DB, fmt.Sprintf("DELETE FROM audit_events WHERE id > %d", mid.ID)) {
+		return
+	}
+	if c := check(nil); c.Break != nil || c.Events != 3 {
+		t.Errorf("a log cut short, no anchor: want 3 events and (as the chain cannot tell) no break, got %+v", c)
+	}
+	wantBreak(check(&head), head.ID, "newest events were removed", "a log cut short, anchored at the old head")
+
+	// An intruder changes the first event and recomputes every hash after
+	// it: the chain holds again, but not the anchor.
+	var stmts []string
+	prev := ""
+	for _, e := range f.Events() {
+		if e.ID == events[0].ID {
+			e.Summary = "nothing happened"
+		}
+		e.PrevHash = prev
+		e.Hash = store.ChainHash(e)
+		prev = e.Hash
+		stmts = append(stmts, fmt.Sprintf("UPDATE audit_events SET summary = %s, prev_hash = %s, hash = %s WHERE id = %d",
+			Quote(e.Summary), Quote(e.PrevHash), Quote(e.Hash), e.ID))
+	}
+	if !Unprotected(t, f.DB, stmts...) {
+		return
+	}
+	if c := check(nil); c.Break != nil || c.Events != 3 {
+		t.Errorf("a rewritten, rehashed log, no anchor: want 3 events and (as the chain cannot tell) no break, got %+v", c)
+	}
+	wantBreak(check(&mid), mid.ID, "rewritten", "a rewritten, rehashed log, anchored before the rewrite")
 }
 
 func testAuditEventInSameTransaction(t *testing.T, f *Fixture) {

@@ -47,6 +47,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"BulkTrashLimits", testBulkTrashLimits},
 		{"AuditImmutable", testAuditImmutable},
 		{"AuditHashChain", testAuditHashChain},
+		{"AuditAnchor", testAuditAnchor},
 		{"AuditEventInSameTransaction", testAuditEventInSameTransaction},
 		{"IDsNeverReused", testIDsNeverReused},
 		{"ImpactCounts", testImpactCounts},
