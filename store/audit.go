@@ -160,12 +160,15 @@ type AuditAnchor struct {
 // String is the anchor as "shelf audit verify" prints and reads it: ID:HASH.
 func (a AuditAnchor) String() string { return fmt.Sprintf("%d:%s", a.ID, a.Hash) }
 
-// ParseAuditAnchor reads an anchor written as ID:HASH (a positive id and the
-// 64 hex digits of a SHA-256).
+// ParseAuditAnchor reads an anchor written as ID:HASH (a positive id in
+// decimal digits and the 64 hex digits of a SHA-256), with or without the
+// "Head: " that verify prints before it.
 func ParseAuditAnchor(s string) (AuditAnchor, error) {
-	id, hash, ok := strings.Cut(strings.TrimSpace(s), ":")
+	s = strings.TrimSpace(s)
+	s = strings.TrimSpace(strings.TrimPrefix(s, "Head:"))
+	id, hash, ok := strings.Cut(s, ":")
 	n, err := strconv.ParseInt(id, 10, 64)
-	if !ok || err != nil || n <= 0 {
+	if !ok || err != nil || n <= 0 || strings.Trim(id, "0123456789") != "" {
 		return AuditAnchor{}, fmt.Errorf("%q is not ID:HASH with a positive event id", s)
 	}
 	if b, err := hex.DecodeString(hash); err != nil || len(b) != sha256.Size {
@@ -205,7 +208,7 @@ func (t *Tx) CheckAudit(ctx context.Context, anchor *AuditAnchor) (AuditCheck, e
 		case ChainHash(e) != e.Hash:
 			c.Break = &AuditBreak{ID: e.ID, Reason: "its contents do not match its hash: the row was altered"}
 		case anchor != nil && e.ID == anchor.ID && e.Hash != anchor.Hash:
-			c.Break = &AuditBreak{ID: e.ID, Reason: "its hash is not the anchor's: the log was rewritten up to here"}
+			c.Break = &AuditBreak{ID: e.ID, Reason: "its hash is not the anchor's: the log was rewritten up to here, or cut short and written again"}
 		}
 		if c.Break != nil {
 			return errStop

@@ -68,7 +68,9 @@ func auditVerify(ctx context.Context, env cmdEnv, args []string) error {
 		return err
 	}
 	var anchor *store.AuditAnchor
-	if *anchorFlag != "" {
+	// note: an empty --anchor (say, from an empty file) is a mistake, not
+	// "no anchor": a check the caller asked for must not pass unseen.
+	if isSet(fs, "anchor") {
 		a, err := store.ParseAuditAnchor(*anchorFlag)
 		if err != nil {
 			return usageError{"--anchor: " + err.Error()}

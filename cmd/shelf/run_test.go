@@ -325,7 +325,7 @@ func TestCLIAuditVerify(t *testing.T) {
 	if r.code != 1 || !strings.Contains(r.stdout, "newest events were removed") {
 		t.Errorf("verify --anchor past the end: want exit 1 saying events were removed, got %d: %q %q", r.code, r.stdout, r.stderr)
 	}
-	for _, bad := range []string{"12", "0:" + events[0].Hash, "3:nothex"} {
+	for _, bad := range []string{"", "12", "0:" + events[0].Hash, "3:nothex"} {
 		r = runCLI(t, nil, "", "audit", "verify", "--db", dsn, "--anchor", bad)
 		r.wantExit(t, 2, "audit verify --anchor "+bad)
 		if !strings.Contains(r.stderr, "--anchor") {
