@@ -196,6 +196,10 @@ func (t *Tx) TrashedItems(ctx context.Context, owner *int64, f shelf.ItemFilter)
 		where = append(where, `lower(name) LIKE ? ESCAPE '\'`)
 		args = append(args, likePattern(f.Query))
 	}
+	if f.CategoryID != nil {
+		where = append(where, "category_id = ?")
+		args = append(args, *f.CategoryID)
+	}
 	args = append(args, limit+1)
 	rows, err := t.query(ctx, `SELECT `+itemColumns+` FROM items WHERE `+strings.Join(where, " AND ")+
 		` ORDER BY deleted_at DESC, id DESC LIMIT ?`, args...)

@@ -217,6 +217,7 @@ func TestAPIDelete(t *testing.T) {
 func TestAPITrash(t *testing.T) {
 	runAPIScenarios(t, []apiScenario{
 		{name: "list", as: "owner", method: "GET", path: "/api/v1/trash", status: 200, want: []string{`"Old charger"`, `"deleted_at"`, `"deleted_by"`}},
+		{name: "list by category", as: "owner", method: "GET", path: "/api/v1/trash?category={cat}", status: 200, want: []string{`{"items":[],"next":null}`}},
 		{name: "list hides others'", as: "other", method: "GET", path: "/api/v1/trash", status: 200,
 			after: func(t *testing.T, e *apiEnv) {
 				if strings.Contains(string(e.req("other", "GET", "/api/v1/trash", "").body), "Old charger") {
