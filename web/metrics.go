@@ -35,9 +35,9 @@ func newMetrics(trashSize func(ctx context.Context) (int, error)) *metrics {
 			Name: "shelf_http_requests_total", Help: "HTTP requests by route pattern, method and status.",
 		}, []string{"route", "method", "status"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "shelf_http_request_duration_seconds", Help: "HTTP request latency by route pattern.",
+			Name: "shelf_http_request_duration_seconds", Help: "HTTP request latency by route pattern and status.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
-		}, []string{"route"}),
+		}, []string{"route", "status"}),
 		deletes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "shelf_deletes_total", Help: "Things deleted, by kind (item_trash, note, category, user).",
 		}, []string{"kind"}),
@@ -58,8 +58,11 @@ func newMetrics(trashSize func(ctx context.Context) (int, error)) *metrics {
 }
 
 func (m *metrics) observe(route, method string, status int, d time.Duration) {
-	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
-	m.latency.WithLabelValues(route).Observe(d.Seconds())
+	code := strconv.Itoa(status)
+	m.requests.WithLabelValues(route, method, code).Inc()
+	// note: by status too, so that fast refusals (404, 409, 429) do not hide
+	// slow successes in one route's histogram.
+	m.latency.WithLabelValues(route, code).Observe(d.Seconds())
 }
 
 // trash reads the Trash size at most every 15 seconds, so scrapes stay cheap.

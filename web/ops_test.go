@@ -104,7 +104,9 @@ func TestSecurityHeaders(t *testing.T) {
 func TestMetrics(t *testing.T) {
 	e := newAPIEnv(t)
 	e.req("owner", "DELETE", "/api/v1/items/{item}", "")
+	e.req("owner", "DELETE", "/api/v1/items/999999", "")
 	e.req("owner", "POST", "/api/v1/trash/{trashed}/restore", "")
+	e.req("owner", "DELETE", "/api/v1/trash/{item}", "")
 	res := e.req("", "GET", "/metrics", "")
 	if res.status != 200 {
 		t.Fatalf("metrics %d", res.status)
@@ -112,10 +114,13 @@ func TestMetrics(t *testing.T) {
 	body := string(res.body)
 	for _, want := range []string{
 		`shelf_http_requests_total{method="DELETE",route="DELETE /api/v1/items/{id}",status="204"} 1`,
-		`shelf_http_request_duration_seconds_bucket{route="DELETE /api/v1/items/{id}"`,
+		`shelf_http_requests_total{method="DELETE",route="DELETE /api/v1/items/{id}",status="404"} 1`,
+		`shelf_http_request_duration_seconds_bucket{route="DELETE /api/v1/items/{id}",status="204",le="2.5"} 1`,
+		`shelf_http_request_duration_seconds_count{route="DELETE /api/v1/items/{id}",status="404"} 1`,
 		`shelf_deletes_total{kind="item_trash"} 1`,
 		`shelf_restores_total{kind="item"} 1`,
-		`shelf_trash_items 2`,
+		`shelf_purges_total{kind="item"} 1`,
+		`shelf_trash_items 1`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %s", want)
