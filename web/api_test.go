@@ -1,9 +1,13 @@
 package web
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
+
+	"shelf"
+	"shelf/service"
 )
 
 // apiScenario is one API request and what must come of it: the status, body
@@ -269,6 +273,50 @@ func TestAPITrash(t *testing.T) {
 			}},
 		{name: "restore cohort unknown", as: "owner", method: "POST", path: "/api/v1/trash/restore", body: `{"cohort":"nope"}`, status: 404, unchanged: true},
 		{name: "restore cohort missing", as: "owner", method: "POST", path: "/api/v1/trash/restore", body: `{}`, status: 422, unchanged: true},
+	})
+}
+
+// TestAPITrashKeepsDeletedByWhenNull: once the user who trashed an item is
+// deleted, deleted_by is null (the foreign key sets it so), and the Trash
+// still lists the field.
+func TestAPITrashKeepsDeletedByWhenNull(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, open func(*testing.T, ...func(*Config)) *apiEnv) {
+		e := open(t)
+		ctx := t.Context()
+		root := shelf.Actor{UserID: e.users["admin"].ID, Role: shelf.RoleAdmin}
+		temp, err := e.svc.AddUser(ctx, service.NewUser{Email: "temp@example.com", Name: "Temp", Password: "password-temp", Role: shelf.RoleAdmin})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.TrashItem(ctx, shelf.Actor{UserID: temp.ID, Role: temp.Role}, e.ids["item"], 0); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.svc.DeleteUser(ctx, root, temp.ID); err != nil {
+			t.Fatal(err)
+		}
+		res := e.req("owner", "GET", "/api/v1/trash", "")
+		var page struct {
+			Items []map[string]json.RawMessage `json:"items"`
+		}
+		if res.status != http.StatusOK || json.Unmarshal(res.body, &page) != nil {
+			t.Fatalf("list the Trash: %d %s", res.status, res.body)
+		}
+		found := false
+		for _, it := range page.Items {
+			if string(it["id"]) != itoa(e.ids["item"]) {
+				continue
+			}
+			found = true
+			if by, ok := it["deleted_by"]; !ok || string(by) != "null" {
+				t.Errorf("deleted_by of an item trashed by a deleted user: want null, got %q (present %v)", by, ok)
+			}
+			if at, ok := it["deleted_at"]; !ok || string(at) == "null" {
+				t.Errorf("deleted_at: want a time, got %q", at)
+			}
+		}
+		if !found {
+			t.Fatalf("the trashed item is not in the owner's Trash: %s", res.body)
+		}
 	})
 }
 

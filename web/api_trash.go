@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"shelf"
 )
@@ -18,7 +19,28 @@ func (s *Server) apiListTrash(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, pageResponse(page))
+	res := trashResponse{Items: make([]trashedItem, len(page.Items))}
+	for i, it := range page.Items {
+		res.Items[i] = trashedItem{Item: it, DeletedAt: it.DeletedAt, DeletedBy: it.DeletedBy}
+	}
+	if page.Next != "" {
+		res.Next = &page.Next
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// trashedItem is an item as the Trash lists it: deleted_at and deleted_by are
+// always there, deleted_by null once the user who trashed it is deleted.
+// (These fields shadow the item's own, which live items leave out.)
+type trashedItem struct {
+	shelf.Item
+	DeletedAt *time.Time `json:"deleted_at"`
+	DeletedBy *int64     `json:"deleted_by"`
+}
+
+type trashResponse struct {
+	Items []trashedItem `json:"items"`
+	Next  *string       `json:"next"`
 }
 
 func (s *Server) apiPurgeImpact(w http.ResponseWriter, r *http.Request) {
