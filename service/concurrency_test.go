@@ -134,7 +134,7 @@ func TestConcurrentBulkTrashOfDisjointSets(t *testing.T) {
 		}()
 	}
 	together(workers, func(w int) {
-		results[w], errs[w] = f.Svc.TrashItems(f.Ctx, f.Alice, sets[w])
+		results[w], errs[w] = f.Svc.TrashItems(f.Ctx, f.Alice, sets[w], "")
 	})
 	stop()
 	readers.Wait()
@@ -203,7 +203,7 @@ func TestConcurrentUsersAndPurges(t *testing.T) {
 			}
 		case 2:
 			for range per {
-				if _, err := f.Svc.EmptyTrash(f.Ctx, f.Admin, f.Alice.UserID); err != nil {
+				if _, err := f.Svc.EmptyTrash(f.Ctx, f.Admin, f.Alice.UserID, ""); err != nil {
 					fail("empty Alice's Trash: %v", err)
 				}
 			}

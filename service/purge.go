@@ -56,9 +56,9 @@ func (s *Service) PurgeItem(ctx context.Context, a shelf.Actor, id int64, reason
 	if err := requireUser(a); err != nil {
 		return err
 	}
-	reason = strings.TrimSpace(reason)
-	if len(reason) > 1000 {
-		return shelf.Invalid(map[string]string{"reason": "Reason is too long."})
+	reason, err := cleanReason(reason)
+	if err != nil {
+		return err
 	}
 	return s.db.Write(ctx, func(tx *store.Tx) error {
 		it, err := visibleItem(ctx, tx, a, id, true)
@@ -71,7 +71,7 @@ func (s *Service) PurgeItem(ctx context.Context, a shelf.Actor, id int64, reason
 
 // purgeBatch purges up to limit items trashed before a time, in one
 // transaction, and returns how many it purged.
-func (s *Service) purgeBatch(ctx context.Context, a shelf.Actor, owner *int64, before time.Time, limit int, why string) (int, error) {
+func (s *Service) purgeBatch(ctx context.Context, a shelf.Actor, owner *int64, before time.Time, limit int, reason, why string) (int, error) {
 	var n int
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
 		n = 0
@@ -87,7 +87,7 @@ func (s *Service) purgeBatch(ctx context.Context, a shelf.Actor, owner *int64, b
 			if err != nil {
 				return err
 			}
-			if err := s.purgeOne(ctx, tx, a, it, "", why); err != nil {
+			if err := s.purgeOne(ctx, tx, a, it, reason, why); err != nil {
 				return err
 			}
 			n++
@@ -103,9 +103,13 @@ func (s *Service) purgeBatch(ctx context.Context, a shelf.Actor, owner *int64, b
 
 // EmptyTrash purges everything in one user's Trash (the actor's own when
 // owner is 0; an admin may name anyone) in bounded batches, and returns how
-// many items it purged.
-func (s *Service) EmptyTrash(ctx context.Context, a shelf.Actor, owner int64) (int, error) {
+// many items it purged. reason, if given, is kept in every item's audit event.
+func (s *Service) EmptyTrash(ctx context.Context, a shelf.Actor, owner int64, reason string) (int, error) {
 	if err := requireUser(a); err != nil {
+		return 0, err
+	}
+	reason, err := cleanReason(reason)
+	if err != nil {
 		return 0, err
 	}
 	if owner == 0 {
@@ -119,7 +123,7 @@ func (s *Service) EmptyTrash(ctx context.Context, a shelf.Actor, owner int64) (i
 	before := s.Now().Add(time.Microsecond)
 	total := 0
 	for {
-		n, err := s.purgeBatch(ctx, a, &owner, before, DefaultPurgeBatch, "Trash emptied")
+		n, err := s.purgeBatch(ctx, a, &owner, before, DefaultPurgeBatch, reason, "Trash emptied")
 		total += n
 		if err != nil {
 			return total, err
@@ -159,7 +163,7 @@ func (s *Service) PurgeTrashedBefore(ctx context.Context, a shelf.Actor, before 
 		if err := ctx.Err(); err != nil {
 			return done, err
 		}
-		n, err := s.purgeBatch(ctx, a, nil, before, batch, "retention period over")
+		n, err := s.purgeBatch(ctx, a, nil, before, batch, "", "retention period over")
 		done += n
 		if err != nil {
 			return done, err
@@ -210,4 +214,17 @@ func (s *Service) impact(ctx context.Context, a shelf.Actor, id int64, trashed b
 		return nil
 	})
 	return im, err
+}
+
+// maxReason caps the reason a user may give for a destructive request.
+const maxReason = 1000
+
+// cleanReason trims the optional reason for a destructive request, which its
+// audit events keep, and refuses one that is too long.
+func cleanReason(reason string) (string, error) {
+	reason = strings.TrimSpace(reason)
+	if len(reason) > maxReason {
+		return "", shelf.Invalid(map[string]string{"reason": fmt.Sprintf("Reason is too long (at most %d bytes).", maxReason)})
+	}
+	return reason, nil
 }

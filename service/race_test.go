@@ -167,11 +167,11 @@ func raceRun(t *testing.T, db *store.DB, seed uint64) {
 				for _, j := range rng.Perm(len(items))[:1+rng.IntN(4)] {
 					c.ids = append(c.ids, items[j])
 				}
-				c.bulk, err = f.Svc.TrashItems(f.Ctx, who, c.ids)
+				c.bulk, err = f.Svc.TrashItems(f.Ctx, who, c.ids, "")
 			case r < 95:
 				c.op = "empty Trash"
 				c.ids = nil
-				c.purged, err = f.Svc.EmptyTrash(f.Ctx, who, f.Alice.UserID)
+				c.purged, err = f.Svc.EmptyTrash(f.Ctx, who, f.Alice.UserID, "")
 			default:
 				c.op = "delete category"
 				c.ids = nil
@@ -393,9 +393,9 @@ func TestOpposingLockOrders(t *testing.T) {
 			together(6, func(w int) {
 				switch w {
 				case 0:
-					_, errs[w] = f.Svc.TrashItems(f.Ctx, f.Alice, ids)
+					_, errs[w] = f.Svc.TrashItems(f.Ctx, f.Alice, ids, "")
 				case 1:
-					_, errs[w] = f.Svc.TrashItems(f.Ctx, f.Alice, backwards)
+					_, errs[w] = f.Svc.TrashItems(f.Ctx, f.Alice, backwards, "")
 				case 2:
 					_, errs[w] = f.Svc.TrashItem(f.Ctx, f.Alice, ids[len(ids)-1], 0)
 				case 3:

@@ -27,7 +27,7 @@ func loanBlockers(ctx context.Context, tx *store.Tx, itemID int64) ([]shelf.Bloc
 
 // trashOne moves one visible live item to the Trash within tx, with its
 // audit event. An active loan refuses it (ERESTRICTED, naming the loans).
-func (s *Service) trashOne(ctx context.Context, tx *store.Tx, a shelf.Actor, it shelf.Item, cohort string) error {
+func (s *Service) trashOne(ctx context.Context, tx *store.Tx, a shelf.Actor, it shelf.Item, cohort, reason string) error {
 	blockers, err := loanBlockers(ctx, tx, it.ID)
 	if err != nil {
 		return err
@@ -48,9 +48,12 @@ func (s *Service) trashOne(ctx context.Context, tx *store.Tx, a shelf.Actor, it 
 	if err != nil {
 		return err
 	}
+	snap := map[string]any{"item": snapItem(it), "notes": notes, "loans": loans}
+	if reason != "" {
+		snap["reason"] = reason
+	}
 	return s.audit(ctx, tx, a, shelf.ActionItemTrash, "item", it.ID, cohort,
-		fmt.Sprintf("Moved “%s” to the Trash", it.Name),
-		map[string]any{"item": snapItem(it), "notes": notes, "loans": loans})
+		fmt.Sprintf("Moved “%s” to the Trash", it.Name), snap)
 }
 
 // TrashItem moves one live item to the Trash and returns the cohort id that
@@ -68,7 +71,7 @@ func (s *Service) TrashItem(ctx context.Context, a shelf.Actor, id int64, versio
 		if version != 0 && version != it.Version {
 			return stale(it)
 		}
-		return s.trashOne(ctx, tx, a, it, cohort)
+		return s.trashOne(ctx, tx, a, it, cohort, "")
 	})
 	if err != nil {
 		return "", err
@@ -78,9 +81,14 @@ func (s *Service) TrashItem(ctx context.Context, a shelf.Actor, id int64, versio
 
 // TrashItems moves many items to the Trash in one transaction, as one cohort,
 // and reports per id what happened: trashed, not found (missing, not the
-// actor's, or already in the Trash) or blocked by a loan.
-func (s *Service) TrashItems(ctx context.Context, a shelf.Actor, ids []int64) (shelf.BulkTrashResult, error) {
+// actor's, or already in the Trash) or blocked by a loan. reason, if given,
+// is kept in every item's audit event.
+func (s *Service) TrashItems(ctx context.Context, a shelf.Actor, ids []int64, reason string) (shelf.BulkTrashResult, error) {
 	if err := requireUser(a); err != nil {
+		return shelf.BulkTrashResult{}, err
+	}
+	reason, err := cleanReason(reason)
+	if err != nil {
 		return shelf.BulkTrashResult{}, err
 	}
 	switch {
@@ -91,7 +99,7 @@ func (s *Service) TrashItems(ctx context.Context, a shelf.Actor, ids []int64) (s
 	}
 	cohort := s.newCohort()
 	var res shelf.BulkTrashResult
-	err := s.db.Write(ctx, func(tx *store.Tx) error {
+	err = s.db.Write(ctx, func(tx *store.Tx) error {
 		res = shelf.BulkTrashResult{Trashed: []int64{}, NotFound: []int64{}, Blocked: []shelf.Blocker{}}
 		// note: every row is locked first, in id order, before the first
 		// audit event takes the chain's lock. Locking as we go let two bulk
@@ -112,7 +120,7 @@ func (s *Service) TrashItems(ctx context.Context, a shelf.Actor, ids []int64) (s
 				res.NotFound = append(res.NotFound, id)
 				continue
 			}
-			err := s.trashOne(ctx, tx, a, it, cohort)
+			err := s.trashOne(ctx, tx, a, it, cohort, reason)
 			switch shelf.ErrorCode(err) {
 			case "":
 				res.Trashed = append(res.Trashed, id)
@@ -282,17 +290,23 @@ func (s *Service) TrashSize(ctx context.Context, limit int) (int, error) {
 	return n, err
 }
 
-// TrashCount counts, capped at limit, the items in the actor's own Trash.
-func (s *Service) TrashCount(ctx context.Context, a shelf.Actor, limit int) (int, error) {
+// EmptyTrashImpact counts, capped at limit each, what emptying a user's
+// Trash (the actor's own when owner is 0) would delete: the items, and the
+// notes and loans that go with them.
+func (s *Service) EmptyTrashImpact(ctx context.Context, a shelf.Actor, owner int64, limit int) (items, notes, loans int, err error) {
 	if err := requireUser(a); err != nil {
-		return 0, err
+		return 0, 0, 0, err
 	}
-	owner := a.UserID
-	var n int
-	err := s.db.Read(ctx, func(tx *store.Tx) error {
+	if owner == 0 {
+		owner = a.UserID
+	}
+	if !canSee(a, owner) {
+		return 0, 0, 0, notFound("User")
+	}
+	err = s.db.Read(ctx, func(tx *store.Tx) error {
 		var err error
-		n, err = tx.CountTrash(ctx, &owner, limit)
+		items, notes, loans, err = tx.TrashCounts(ctx, owner, limit)
 		return err
 	})
-	return n, err
+	return items, notes, loans, err
 }

@@ -265,6 +265,19 @@ func (t *Tx) CountTrash(ctx context.Context, owner *int64, limit int) (int, erro
 	return t.count(ctx, limit, `items WHERE owner_id = ? AND deleted_at IS NOT NULL`, *owner)
 }
 
+// TrashCounts counts, capped, the items in one owner's Trash and the notes
+// and loans that emptying it would delete with them, in one statement.
+func (t *Tx) TrashCounts(ctx context.Context, owner int64, limit int) (items, notes, loans int, err error) {
+	q := fmt.Sprintf(`SELECT
+		(SELECT count(*) FROM (SELECT 1 FROM items WHERE owner_id = ? AND deleted_at IS NOT NULL LIMIT %[1]d) AS i),
+		(SELECT count(*) FROM (SELECT 1 FROM items i JOIN notes n ON n.item_id = i.id
+			WHERE i.owner_id = ? AND i.deleted_at IS NOT NULL LIMIT %[1]d) AS n),
+		(SELECT count(*) FROM (SELECT 1 FROM items i JOIN loans l ON l.item_id = i.id
+			WHERE i.owner_id = ? AND i.deleted_at IS NOT NULL LIMIT %[1]d) AS l)`, limit)
+	err = t.queryRow(ctx, []any{&items, &notes, &loans}, q, owner, owner, owner)
+	return items, notes, loans, err
+}
+
 // CountTrashedBefore counts the items trashed before a time, for progress.
 func (t *Tx) CountTrashedBefore(ctx context.Context, before time.Time) (int, error) {
 	var n int

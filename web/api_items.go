@@ -191,13 +191,14 @@ func (s *Server) apiItemImpact(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) apiBulkTrash(w http.ResponseWriter, r *http.Request) {
 	var body struct {
-		IDs []int64 `json:"ids"`
+		IDs    []int64 `json:"ids"`
+		Reason string  `json:"reason"` // optional; kept in each item's audit event
 	}
 	if err := decodeJSON(w, r, &body); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	res, err := s.svc.TrashItems(r.Context(), actor(r), body.IDs)
+	res, err := s.svc.TrashItems(r.Context(), actor(r), body.IDs, body.Reason)
 	if err != nil {
 		s.apiError(w, r, err)
 		return

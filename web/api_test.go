@@ -210,6 +210,15 @@ func TestAPIDelete(t *testing.T) {
 					t.Error("bulk trashed the wrong items")
 				}
 			}},
+		{name: "bulk with a reason", as: "owner", method: "POST", path: "/api/v1/items/bulk-delete",
+			body: `{"ids":[{item}],"reason":"sold"}`, status: 200, want: []string{`"trashed":[{item}]`},
+			after: func(t *testing.T, e *apiEnv) {
+				if n := e.count(`SELECT count(*) FROM audit_events WHERE action = 'item.trash' AND snapshot LIKE '%"reason":"sold"%'`); n != 1 {
+					t.Errorf("item.trash events with the reason: %d, want 1", n)
+				}
+			}},
+		{name: "bulk with too long a reason", as: "owner", method: "POST", path: "/api/v1/items/bulk-delete",
+			body: `{"ids":[{item}],"reason":"` + strings.Repeat("x", 1001) + `"}`, status: 422, unchanged: true},
 		{name: "bulk empty", as: "owner", method: "POST", path: "/api/v1/items/bulk-delete", body: `{"ids":[]}`, status: 422, unchanged: true},
 		{name: "bulk too many", as: "owner", method: "POST", path: "/api/v1/items/bulk-delete",
 			body: `{"ids":[` + strings.TrimSuffix(strings.Repeat("1,", 1001), ",") + `]}`, status: 422, unchanged: true},
@@ -271,6 +280,23 @@ func TestAPITrash(t *testing.T) {
 					t.Error("emptied the wrong Trash")
 				}
 			}},
+		{name: "empty with a reason", as: "owner", method: "DELETE", path: "/api/v1/trash", body: `{"reason":"moving out"}`, status: 200, want: []string{`{"purged":1}`},
+			after: func(t *testing.T, e *apiEnv) {
+				if n := e.count(`SELECT count(*) FROM audit_events WHERE action = 'item.purge' AND snapshot LIKE '%"reason":"moving out"%'`); n != 1 {
+					t.Errorf("item.purge events with the reason: %d, want 1", n)
+				}
+			}},
+		{name: "empty with too long a reason", as: "owner", method: "DELETE", path: "/api/v1/trash",
+			body: `{"reason":"` + strings.Repeat("x", 1001) + `"}`, status: 422, unchanged: true},
+		{name: "empty with a bad body", as: "owner", method: "DELETE", path: "/api/v1/trash", body: `{"reason":`, status: 400, unchanged: true},
+		{name: "empty another's as admin", as: "admin", method: "DELETE", path: "/api/v1/trash?owner={other_id}", status: 200, want: []string{`{"purged":1}`},
+			after: func(t *testing.T, e *apiEnv) {
+				if !e.exists("trashed") || e.exists("foreign_trashed") {
+					t.Error("emptied the wrong Trash")
+				}
+			}},
+		{name: "empty another's as member", as: "owner", method: "DELETE", path: "/api/v1/trash?owner={other_id}", status: 404, unchanged: true},
+		{name: "empty a malformed owner", as: "admin", method: "DELETE", path: "/api/v1/trash?owner=x", status: 400, unchanged: true},
 		{name: "restore cohort unknown", as: "owner", method: "POST", path: "/api/v1/trash/restore", body: `{"cohort":"nope"}`, status: 404, unchanged: true},
 		{name: "restore cohort missing", as: "owner", method: "POST", path: "/api/v1/trash/restore", body: `{}`, status: 422, unchanged: true},
 	})

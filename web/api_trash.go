@@ -138,8 +138,29 @@ func (s *Server) apiPurgeItem(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// apiEmptyTrash empties the caller's Trash, or with ?owner= (admins) another
+// user's. The body is optional: {"reason": "…"} is kept in every purged
+// item's audit event.
 func (s *Server) apiEmptyTrash(w http.ResponseWriter, r *http.Request) {
-	n, err := s.svc.EmptyTrash(r.Context(), actor(r), 0)
+	var owner int64
+	if v := r.URL.Query().Get("owner"); v != "" {
+		id, err := parseID(v)
+		if err != nil {
+			s.apiError(w, r, err)
+			return
+		}
+		owner = id
+	}
+	var body struct {
+		Reason string `json:"reason"`
+	}
+	if r.ContentLength != 0 {
+		if err := decodeJSON(w, r, &body); err != nil {
+			s.apiError(w, r, err)
+			return
+		}
+	}
+	n, err := s.svc.EmptyTrash(r.Context(), actor(r), owner, body.Reason)
 	s.metrics.purges.WithLabelValues("empty_trash").Add(float64(n))
 	if err != nil {
 		s.apiError(w, r, err)

@@ -280,7 +280,8 @@ func browserBulkDeleteThenUndo(t *testing.T, browser context.Context) {
 	}
 	p.click("#bulk-actions button[form=bulk]")
 	p.dialogReady()
-	wantText(t, "bulk dialog", p.text("dialog[open]"), "Delete 3 items?", "You chose 3 items", "Drill", "Tent", "Ladder")
+	wantText(t, "bulk dialog", p.text("dialog[open]"), "Delete 3 items?", "You chose 3 items", "Drill", "Tent", "Ladder", "Reason")
+	p.do("type a reason", chromedp.SendKeys(chromedp.ID("bulk-reason"), "garage sale"))
 	p.click("dialog[open] .confirm-button")
 	p.waitGone("#item-" + drill)
 	p.waitGone("#item-" + tent)
@@ -295,6 +296,9 @@ func browserBulkDeleteThenUndo(t *testing.T, browser context.Context) {
 	}
 	if js[bool](p, `[...document.querySelectorAll('input[name=ids]')].some((b) => b.checked)`) {
 		t.Error("boxes are still ticked after the bulk delete")
+	}
+	if n := e.count(`SELECT count(*) FROM audit_events WHERE action = 'item.trash' AND cohort = ? AND snapshot LIKE '%"reason":"garage sale"%'`, c); n != 2 {
+		t.Errorf("item.trash events of the bulk delete with the typed reason: %d, want 2", n)
 	}
 
 	p.click(".toast:last-child .toast-undo")

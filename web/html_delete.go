@@ -100,7 +100,9 @@ type bulkDeleteView struct {
 	Names     []string // the first few, to recognise the choice
 	More      int      // how many more were chosen
 	NeedCount bool     // the user must type the count
-	Error     string
+	Reason    string   // optional; kept in each item's audit event
+	Error     string   // what is wrong with the form
+	Message   string   // why nothing was deleted
 }
 
 // bulkShown is how many names the bulk confirmation lists.
@@ -125,7 +127,8 @@ func (s *Server) bulkDeleteItems(w http.ResponseWriter, r *http.Request) {
 		s.htmlError(w, r, shelf.Invalid(map[string]string{"ids": fmt.Sprintf("Choose at most %d items at a time.", shelf.MaxBulkIDs)}))
 		return
 	}
-	v := bulkDeleteView{IDs: ids, Number: len(ids), Count: countPhrase(len(ids), "item", "items"), NeedCount: len(ids) > bigFriction}
+	v := bulkDeleteView{IDs: ids, Number: len(ids), Count: countPhrase(len(ids), "item", "items"), NeedCount: len(ids) > bigFriction,
+		Reason: field(r, "reason")}
 	if field(r, "confirmed") != "1" {
 		s.renderBulkDelete(w, r, http.StatusOK, v)
 		return
@@ -135,9 +138,11 @@ func (s *Server) bulkDeleteItems(w http.ResponseWriter, r *http.Request) {
 		s.renderBulkDelete(w, r, http.StatusUnprocessableEntity, v)
 		return
 	}
-	res, err := s.svc.TrashItems(r.Context(), actor(r), ids)
+	res, err := s.svc.TrashItems(r.Context(), actor(r), ids, v.Reason)
 	if err != nil {
-		s.htmlError(w, r, err)
+		p := s.refusal(r, err)
+		v.Message, v.Error = p.Detail, p.Errors["reason"]
+		s.renderBulkDelete(w, r, p.Status, v)
 		return
 	}
 	s.metrics.deletes.WithLabelValues("item_trash").Add(float64(len(res.Trashed)))

@@ -308,7 +308,7 @@ func TestHTMLEmptyTrashNeedsCount(t *testing.T) {
 	for i := range 51 {
 		ids = append(ids, e.newItem("ann", "Box "+strconv.Itoa(i)).ID)
 	}
-	if _, err := e.svc.TrashItems(context.Background(), e.actor("ann"), ids); err != nil {
+	if _, err := e.svc.TrashItems(context.Background(), e.actor("ann"), ids, ""); err != nil {
 		t.Fatal(err)
 	}
 	wantPage(t, "confirm", b.get("/trash/empty"), http.StatusOK, "51 items", `name="confirm_count"`)
@@ -320,5 +320,70 @@ func TestHTMLEmptyTrashNeedsCount(t *testing.T) {
 	wantSeeOther(t, "count", b.post("/trash/empty", url.Values{"confirm_count": {"51"}}), "/trash")
 	if n := e.count(`SELECT count(*) FROM items`); n != 0 {
 		t.Fatalf("%d items left after emptying the Trash", n)
+	}
+}
+
+// TestHTMLEmptyTrashBigCascadeNeedsCount: a Trash of few items whose notes
+// make the permanent delete more than 100 rows asks for the count too, as
+// one big purge asks for the name; the reason typed is kept in each purged
+// item's audit event, and one that is too long re-renders the page.
+func TestHTMLEmptyTrashBigCascadeNeedsCount(t *testing.T) {
+	e := newHTMLEnv(t)
+	b := e.login("ann")
+	ctx := context.Background()
+	var ids []int64
+	for i := range 3 {
+		it := e.newItem("ann", "Crate "+strconv.Itoa(i))
+		for j := range 34 {
+			if _, err := e.svc.AddNote(ctx, e.actor("ann"), it.ID, "note "+strconv.Itoa(j)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ids = append(ids, it.ID)
+	}
+	if _, err := e.svc.TrashItems(ctx, e.actor("ann"), ids, ""); err != nil {
+		t.Fatal(err)
+	}
+	// 3 items + 102 notes = 105 rows.
+	wantPage(t, "confirm", b.get("/trash/empty"), http.StatusOK, "3 items in your Trash", "102 notes", `name="confirm_count"`, `name="reason"`)
+	before := e.fingerprint()
+	wantPage(t, "no count", b.post("/trash/empty", url.Values{"reason": {"old stuff"}}), http.StatusUnprocessableEntity, "Type 3", `value="old stuff"`)
+	long := strings.Repeat("x", 1001)
+	wantPage(t, "long reason", b.post("/trash/empty", url.Values{"confirm_count": {"3"}, "reason": {long}}),
+		http.StatusUnprocessableEntity, "Not emptied", "Reason is too long", `name="confirm_count"`)
+	if e.fingerprint() != before {
+		t.Fatal("a refused empty Trash changed the database")
+	}
+	wantSeeOther(t, "count and reason", b.post("/trash/empty", url.Values{"confirm_count": {"3"}, "reason": {"old stuff"}}), "/trash")
+	if n := e.count(`SELECT count(*) FROM items`); n != 0 {
+		t.Fatalf("%d items left after emptying the Trash", n)
+	}
+	if n := e.count(`SELECT count(*) FROM audit_events WHERE action = 'item.purge' AND snapshot LIKE '%"reason":"old stuff"%'`); n != 3 {
+		t.Errorf("item.purge events with the reason: %d, want 3", n)
+	}
+}
+
+// TestHTMLBulkDeleteReason: the bulk confirmation takes an optional reason,
+// kept in each item's audit event; one that is too long re-renders the
+// confirmation with the error, and nothing is deleted.
+func TestHTMLBulkDeleteReason(t *testing.T) {
+	e := newHTMLEnv(t)
+	b := e.login("ann")
+	form := url.Values{}
+	for _, n := range []string{"Pan", "Pot"} {
+		form.Add("ids", idOf(e.newItem("ann", n)))
+	}
+	wantPage(t, "confirm", b.post("/items/bulk-delete", form), http.StatusOK, `name="reason"`)
+	form.Set("confirmed", "1")
+	form.Set("reason", strings.Repeat("x", 1001))
+	before := e.fingerprint()
+	wantPage(t, "long reason", b.post("/items/bulk-delete", form), http.StatusUnprocessableEntity, "Not deleted", "Reason is too long", "Pan", "Pot")
+	if e.fingerprint() != before {
+		t.Fatal("a refused bulk delete changed the database")
+	}
+	form.Set("reason", "duplicates")
+	wantSeeOther(t, "with a reason", b.post("/items/bulk-delete", form), "/items")
+	if n := e.count(`SELECT count(*) FROM audit_events WHERE action = 'item.trash' AND snapshot LIKE '%"reason":"duplicates"%'`); n != 2 {
+		t.Errorf("item.trash events with the reason: %d, want 2", n)
 	}
 }

@@ -190,51 +190,72 @@ func (s *Server) purgeTarget(r *http.Request, id int64) (shelf.Item, shelf.Impac
 
 // emptyTrashView is the data of the page that confirms emptying the Trash.
 type emptyTrashView struct {
-	Number    int
-	Count     string
-	NeedCount bool
-	Error     string
+	Number    int    // items in the Trash (capped)
+	Count     string // the items, in words
+	Notes     string // the notes and loans that go with them, in words
+	Loans     string
+	NeedCount bool // a big Trash: the user types the number of items
+	Reason    string
+	Error     string // what is wrong with the form
+	Message   string // why the Trash was not emptied
 }
 
-// emptyTrashPage confirms emptying the user's own Trash, with the count.
+// emptyTrashImpact counts what emptying the user's own Trash would delete.
+// Friction grows with the blast radius as for one purge: more than 50 items,
+// or more than 100 rows with their notes and loans, and the count is typed.
+func (s *Server) emptyTrashImpact(r *http.Request) (emptyTrashView, error) {
+	items, notes, loans, err := s.svc.EmptyTrashImpact(r.Context(), actor(r), 0, shelf.ImpactCap)
+	return emptyTrashView{Number: items, Count: countPhrase(items, "item", "items"),
+		Notes: countPhrase(notes, "note", "notes"), Loans: countPhrase(loans, "loan", "loans"),
+		NeedCount: items > bigFriction || items+notes+loans > purgeFriction}, err
+}
+
+// emptyTrashPage confirms emptying the user's own Trash, with what it takes.
 func (s *Server) emptyTrashPage(w http.ResponseWriter, r *http.Request) {
-	n, err := s.trashCount(r)
+	v, err := s.emptyTrashImpact(r)
 	if err != nil {
 		s.htmlError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "empty_trash", "Empty the Trash?", emptyTrashView{Number: n,
-		Count: countPhrase(n, "item", "items"), NeedCount: n > bigFriction})
+	s.render(w, r, http.StatusOK, "empty_trash", "Empty the Trash?", v)
 }
 
-// emptyTrash purges the user's own Trash, in batches; a full Trash needs
-// the count typed, checked against the count now, not the one shown.
+// emptyTrash purges the user's own Trash, in batches; a big Trash needs the
+// count typed, checked against the count now, not the one shown. A reason
+// goes to every purged item's audit event.
 func (s *Server) emptyTrash(w http.ResponseWriter, r *http.Request) {
 	if !s.readForm(w, r) {
 		return
 	}
-	n, err := s.trashCount(r)
+	v, err := s.emptyTrashImpact(r)
 	if err != nil {
 		s.htmlError(w, r, err)
 		return
 	}
-	if n > bigFriction && field(r, "confirm_count") != strconv.Itoa(n) {
-		s.render(w, r, http.StatusUnprocessableEntity, "empty_trash", "Empty the Trash?", emptyTrashView{Number: n,
-			Count: countPhrase(n, "item", "items"), NeedCount: true,
-			Error: fmt.Sprintf("Type %d, the number of items in your Trash, to confirm.", n)})
+	v.Reason = field(r, "reason")
+	if v.NeedCount && field(r, "confirm_count") != strconv.Itoa(v.Number) {
+		v.Error = fmt.Sprintf("Type %d, the number of items in your Trash, to confirm.", v.Number)
+		s.render(w, r, http.StatusUnprocessableEntity, "empty_trash", "Empty the Trash?", v)
 		return
 	}
-	purged, err := s.svc.EmptyTrash(r.Context(), actor(r), 0)
+	purged, err := s.svc.EmptyTrash(r.Context(), actor(r), 0, v.Reason)
 	s.metrics.purges.WithLabelValues("empty_trash").Add(float64(purged))
 	if err != nil {
-		s.htmlError(w, r, err)
+		// note: the batches done before the failure stay done; the page
+		// shows what is left.
+		p := s.refusal(r, err)
+		now, ierr := s.emptyTrashImpact(r)
+		if ierr != nil {
+			s.htmlError(w, r, err)
+			return
+		}
+		now.Reason, now.Message, now.Error = v.Reason, p.Detail, p.Errors["reason"]
+		if purged > 0 {
+			now.Message = fmt.Sprintf("%s (%s purged before it stopped.)", p.Detail, countPhrase(purged, "item was", "items were"))
+		}
+		s.render(w, r, p.Status, "empty_trash", "Empty the Trash?", now)
 		return
 	}
 	s.setFlash(r, flash{Kind: "success", Text: "Purged " + countPhrase(purged, "item", "items") + "."})
 	redirect(w, r, "/trash")
-}
-
-// trashCount counts the user's own Trash, up to the impact cap.
-func (s *Server) trashCount(r *http.Request) (int, error) {
-	return s.svc.TrashCount(r.Context(), actor(r), shelf.ImpactCap)
 }

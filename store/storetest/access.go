@@ -71,7 +71,7 @@ func testMemberGetsNotFound(t *testing.T, f *Fixture) {
 		{"restore", func() error { _, err := f.Svc.RestoreItem(ctx, bob, o.trashed.ID, ""); return err }},
 		{"restore cohort", func() error { _, err := f.Svc.RestoreCohort(ctx, bob, o.cohort); return err }},
 		{"purge", func() error { return f.Svc.PurgeItem(ctx, bob, o.trashed.ID, "") }},
-		{"empty another's Trash", func() error { _, err := f.Svc.EmptyTrash(ctx, bob, f.Alice.UserID); return err }},
+		{"empty another's Trash", func() error { _, err := f.Svc.EmptyTrash(ctx, bob, f.Alice.UserID, ""); return err }},
 		{"list notes", func() error { _, err := f.Svc.Notes(ctx, bob, o.live.ID); return err }},
 		{"add note", func() error { _, err := f.Svc.AddNote(ctx, bob, o.live.ID, "hi"); return err }},
 		{"delete note", func() error { _, err := f.Svc.DeleteNote(ctx, bob, o.note.ID); return err }},
@@ -89,7 +89,7 @@ func testMemberGetsNotFound(t *testing.T, f *Fixture) {
 	}
 
 	// A bulk delete reports others' items as not found, like missing ones.
-	res, err := f.Svc.TrashItems(ctx, bob, []int64{o.live.ID, o.onLoan.ID, o.trashed.ID, bobsItem.ID})
+	res, err := f.Svc.TrashItems(ctx, bob, []int64{o.live.ID, o.onLoan.ID, o.trashed.ID, bobsItem.ID}, "")
 	WantCode(t, err, "", "Bob: bulk trash")
 	if got := sortedIDs(res.NotFound); len(got) != 3 || len(res.Trashed) != 1 || res.Trashed[0] != bobsItem.ID || len(res.Blocked) != 0 {
 		t.Errorf("Bob's bulk trash: want only his item trashed and Alice's 3 not found (not blocked), got %+v", res)
@@ -204,7 +204,7 @@ func testAdminCanAct(t *testing.T, f *Fixture) {
 		t.Errorf("admin: restore Alice's item: %v", err)
 	}
 	f.Trash(f.Alice, o.live.ID)
-	purged, err := f.Svc.EmptyTrash(ctx, admin, f.Alice.UserID)
+	purged, err := f.Svc.EmptyTrash(ctx, admin, f.Alice.UserID, "")
 	WantCode(t, err, "", "admin: empty Alice's Trash")
 	if purged != 1 {
 		t.Errorf("admin empties Alice's Trash: want 1 purged, got %d", purged)
@@ -295,8 +295,8 @@ func testAnonymous(t *testing.T, f *Fixture) {
 		{"get", func() error { _, err := f.Svc.Item(ctx, anon, it.ID); return err }},
 		{"list", func() error { _, err := f.Svc.Items(ctx, anon, shelf.ItemFilter{}, true); return err }},
 		{"trash", func() error { _, err := f.Svc.TrashItem(ctx, anon, it.ID, 0); return err }},
-		{"bulk trash", func() error { _, err := f.Svc.TrashItems(ctx, anon, []int64{it.ID}); return err }},
-		{"empty Trash", func() error { _, err := f.Svc.EmptyTrash(ctx, anon, f.Alice.UserID); return err }},
+		{"bulk trash", func() error { _, err := f.Svc.TrashItems(ctx, anon, []int64{it.ID}, ""); return err }},
+		{"empty Trash", func() error { _, err := f.Svc.EmptyTrash(ctx, anon, f.Alice.UserID, ""); return err }},
 		{"create token", func() error { _, _, err := f.Svc.CreateToken(ctx, anon, "x"); return err }},
 		{"list users", func() error { _, err := f.Svc.Users(ctx, anon); return err }},
 	}

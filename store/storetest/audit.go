@@ -130,7 +130,7 @@ func testAuditHashChain(t *testing.T, f *Fixture) {
 		ids = append(ids, it.ID)
 	}
 	f.Trash(f.Alice, ids[0])
-	bulk, err := f.Svc.TrashItems(f.Ctx, f.Alice, ids[1:5])
+	bulk, err := f.Svc.TrashItems(f.Ctx, f.Alice, ids[1:5], "")
 	WantCode(t, err, "", "bulk trash")
 	if _, err := f.Svc.RestoreCohort(f.Ctx, f.Alice, bulk.Cohort); err != nil {
 		t.Fatalf("restore cohort: %v", err)
@@ -149,7 +149,7 @@ func testAuditHashChain(t *testing.T, f *Fixture) {
 	for _, id := range ids[5:] {
 		f.Trash(f.Alice, id)
 	}
-	if _, err := f.Svc.EmptyTrash(f.Ctx, f.Alice, 0); err != nil {
+	if _, err := f.Svc.EmptyTrash(f.Ctx, f.Alice, 0, ""); err != nil {
 		t.Fatalf("empty Trash: %v", err)
 	}
 	const want = 1 + 4 + 4 + 1 + 1 + 1 + 3 + 3

@@ -45,6 +45,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"RestoreCohortExactlyOneRequest", testRestoreCohortExactlyOneRequest},
 		{"BulkTrashPerIDResults", testBulkTrashPerIDResults},
 		{"BulkTrashLimits", testBulkTrashLimits},
+		{"ReasonsKeptInAudit", testReasonsKeptInAudit},
 		{"AuditImmutable", testAuditImmutable},
 		{"AuditHashChain", testAuditHashChain},
 		{"AuditAnchor", testAuditAnchor},

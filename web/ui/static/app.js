@@ -141,6 +141,7 @@
     const rows = boxes.map((b) => b.closest('tr'));
     const names = rows.map((r) => (r && r.querySelector('[data-name]') ? r.querySelector('[data-name]').dataset.name : ''));
     const n = boxes.length;
+    const reason = h('input', { type: 'text', id: 'bulk-reason', maxlength: '1000', autocomplete: 'off' });
     return {
       title: `Delete ${count(n, 'item', 'items')}?`,
       confirm: `Move ${count(n, 'item', 'items')} to the Trash`,
@@ -149,11 +150,12 @@
         ui.say(h('p', { class: 'impact' }, 'You chose ', h('strong', {}, count(n, 'item', 'items')),
           ' to move to the Trash, with their notes and loans. Items on loan will stay where they are. You can undo this.'),
         h('ul', { class: 'chosen' }, names.slice(0, 10).map((x) => h('li', {}, x)),
-          n > 10 ? h('li', { class: 'muted' }, `and ${n - 10} more`) : null));
+          n > 10 ? h('li', { class: 'muted' }, `and ${n - 10} more`) : null),
+        h('p', {}, h('label', { for: 'bulk-reason' }, 'Reason ', h('span', { class: 'optional' }, '(optional; kept in the audit log)')), reason));
         if (n > BULK_FRICTION) ui.askToType(['That is a lot of items. Type ', h('strong', {}, String(n)), ' to confirm.'], String(n), true);
         return true;
       },
-      run: () => api('POST', form.dataset.bulkDelete, { ids: boxes.map((b) => Number(b.value)) }),
+      run: () => api('POST', form.dataset.bulkDelete, { ids: boxes.map((b) => Number(b.value)), reason: reason.value.trim() }),
       done(res) {
         const r = res.data;
         const trashed = new Set(r.trashed.map(String));
