@@ -14,6 +14,7 @@ const (
 	ActionCategoryDelete = "category.delete"
 	ActionUserDelete     = "user.delete"
 	ActionItemsTransfer  = "items.transfer"
+	ActionTokenDelete    = "token.delete"
 )
 
 // AuditEvent records one destructive action, restore or purge. Events are

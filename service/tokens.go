@@ -1,6 +1,7 @@
 package service
 
 import (
+	"fmt"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -107,7 +108,19 @@ func (s *Service) DeleteToken(ctx context.Context, a shelf.Actor, id int64) erro
 		} else if err != nil {
 			return err
 		}
-		_, err = tx.DeleteToken(ctx, tk.ID)
-		return err
+		ok, err := tx.DeleteToken(ctx, tk.ID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return notFound("Token") // revoked by a concurrent request
+		}
+		// note: revoking a token is destructive (whatever used it stops
+		// working), so it is audited like the other deletes; the snapshot
+		// never holds the secret's hash.
+		return s.audit(ctx, tx, a, shelf.ActionTokenDelete, "token", tk.ID, "",
+			fmt.Sprintf("Revoked the API token “%s”", tk.Name),
+			map[string]any{"token": map[string]any{"id": tk.ID, "user_id": tk.UserID, "name": tk.Name,
+				"created_at": tk.CreatedAt, "last_used_at": tk.LastUsedAt}})
 	})
 }

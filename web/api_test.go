@@ -453,7 +453,17 @@ func TestAPIAdminAndTokens(t *testing.T) {
 					t.Error("a secret is stored in clear")
 				}
 			}},
-		{name: "token delete other's", as: "other", method: "DELETE", path: "/api/v1/tokens/1", status: 404, unchanged: true},
+		{name: "token delete other's", as: "other", method: "DELETE", path: "/api/v1/tokens/{owner_token}", status: 404, unchanged: true},
+		{name: "token delete own", as: "owner", method: "DELETE", path: "/api/v1/tokens/{owner_token}", status: 204,
+			after: func(t *testing.T, e *apiEnv) {
+				if n := e.count(`SELECT count(*) FROM audit_events WHERE action = 'token.delete' AND entity_id = ? AND actor_id = ?`,
+					e.ids["owner_token"], e.users["owner"].ID); n != 1 {
+					t.Errorf("token.delete events naming the owner: %d, want 1", n)
+				}
+				if res := e.req("owner", "GET", "/api/v1/items", ""); res.status != http.StatusUnauthorized {
+					t.Errorf("the revoked token: want 401, got %d", res.status)
+				}
+			}},
 	})
 }
 

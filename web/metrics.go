@@ -39,7 +39,7 @@ func newMetrics(trashSize func(ctx context.Context) (int, error)) *metrics {
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}, []string{"route", "status"}),
 		deletes: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "shelf_deletes_total", Help: "Things deleted, by kind (item_trash, note, category, user).",
+			Name: "shelf_deletes_total", Help: "Things deleted, by kind (item_trash, note, category, user, token).",
 		}, []string{"kind"}),
 		restores: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "shelf_restores_total", Help: "Items restored from the Trash, by kind (item, cohort).",

@@ -86,11 +86,12 @@ func newAPIEnvOn(t *testing.T, db *store.DB, cfgs ...func(*Config)) *apiEnv {
 			t.Fatalf("add user: %v", err)
 		}
 		e.users[u.key] = user
-		_, secret, err := svc.CreateToken(ctx, e.actor(u.key), "tests")
+		tk, secret, err := svc.CreateToken(ctx, e.actor(u.key), "tests")
 		if err != nil {
 			t.Fatalf("token: %v", err)
 		}
 		e.tokens[u.key] = secret
+		e.ids[u.key+"_token"] = tk.ID
 	}
 	e.seed()
 	return e

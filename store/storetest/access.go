@@ -228,9 +228,13 @@ func testAdminCanAct(t *testing.T, f *Fixture) {
 	}
 	// Every destructive step above left its event, naming the admin: note
 	// delete, trash, two restores of cohorts, purge, restore, empty Trash,
-	// category delete.
-	if c := f.Count("SELECT count(*) FROM audit_events WHERE actor_id = %d", admin.UserID); c != 8 {
-		t.Errorf("audit events by the admin: want 8, got %d", c)
+	// category delete, token revoke.
+	if c := f.Count("SELECT count(*) FROM audit_events WHERE actor_id = %d", admin.UserID); c != 9 {
+		t.Errorf("audit events by the admin: want 9, got %d", c)
+	}
+	if c := f.Count("SELECT count(*) FROM audit_events WHERE action = %s AND entity_id = %d AND snapshot NOT LIKE '%%hash%%'",
+		Quote(shelf.ActionTokenDelete), o.token.ID); c != 1 {
+		t.Errorf("token.delete events of Alice's token, without the secret's hash: want 1, got %d", c)
 	}
 }
 
