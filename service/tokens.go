@@ -1,12 +1,12 @@
 package service
 
 import (
-	"fmt"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"fmt"
 	"strings"
 
 	"shelf"
