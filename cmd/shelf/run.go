@@ -76,21 +76,10 @@ func (e cmdEnv) flags(name string) *flag.FlagSet {
 	return fs
 }
 
-// parse sets each flag from its SHELF_* variable, then from args, so that a
-// flag given on the command line wins.
+// parse sets the flags from args, then each flag not given there from its
+// SHELF_* variable: a flag on the command line wins, and a variable it
+// overrides is not even read.
 func (e cmdEnv) parse(fs *flag.FlagSet, args []string) error {
-	var err error
-	fs.VisitAll(func(f *flag.Flag) {
-		name := "SHELF_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
-		if v := e.getenv(name); v != "" && err == nil {
-			if setErr := fs.Set(f.Name, v); setErr != nil {
-				err = usageError{fmt.Sprintf("%s: %v", name, setErr)}
-			}
-		}
-	})
-	if err != nil {
-		return err
-	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return errHelp
@@ -100,7 +89,21 @@ func (e cmdEnv) parse(fs *flag.FlagSet, args []string) error {
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
 	}
-	return nil
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		if given[f.Name] || err != nil {
+			return
+		}
+		name := "SHELF_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v := e.getenv(name); v != "" {
+			if setErr := fs.Set(f.Name, v); setErr != nil {
+				err = usageError{fmt.Sprintf("%s: %v", name, setErr)}
+			}
+		}
+	})
+	return err
 }
 
 // errHelp ends a run that only printed help.

@@ -435,3 +435,40 @@ func TestCLIExportIsOneEventPerLine(t *testing.T) {
 		t.Errorf("export: want 2 lines, got %d:\n%s", lines, r.stdout)
 	}
 }
+
+// TestCLIEnvironmentVariables: every flag reads its SHELF_* variable (the
+// name upper-cased, dashes as underscores), a flag on the command line wins,
+// and a bad value is refused naming the variable.
+func TestCLIEnvironmentVariables(t *testing.T) {
+	dsn, path := tempDB(t)
+	env := map[string]string{"SHELF_DB": dsn}
+	with := func(k, v string) map[string]string {
+		m := map[string]string{k: v}
+		for k, v := range env {
+			m[k] = v
+		}
+		return m
+	}
+	// Values that serve refuses before it listens show that it read them.
+	for _, c := range []struct{ name, value, says string }{
+		{"SHELF_RATE_LIMIT", "-1", "--rate-limit cannot be negative"},
+		{"SHELF_TRASH_RETENTION", "0s", "--trash-retention must be positive"},
+		{"SHELF_SECURE_COOKIES", "maybe", "SHELF_SECURE_COOKIES"},
+		{"SHELF_PURGE_INTERVAL", "soon", "SHELF_PURGE_INTERVAL"},
+	} {
+		r := runCLI(t, with(c.name, c.value), "", "serve")
+		r.wantExit(t, 2, c.name+"="+c.value)
+		if !strings.Contains(r.stderr, c.says) {
+			t.Errorf("%s=%s: want the refusal to say %q, got %q", c.name, c.value, c.says, r.stderr)
+		}
+	}
+	// SHELF_DB chose the database: migrate created it there.
+	runCLI(t, env, "", "migrate").wantExit(t, 0, "migrate with SHELF_DB")
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("SHELF_DB=%s: no database at %s: %v", dsn, path, err)
+	}
+	// A flag wins over its variable.
+	runCLI(t, with("SHELF_OLDER_THAN", "soon"), "", "purge", "--older-than", "1h").wantExit(t, 0, "a flag over a bad variable")
+	r := runCLI(t, with("SHELF_OLDER_THAN", "1h"), "", "purge", "--older-than", "-1h")
+	r.wantExit(t, 2, "a bad flag over a good variable")
+}
