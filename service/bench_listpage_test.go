@@ -69,7 +69,7 @@ func BenchmarkListPage(b *testing.B) {
 					b.ReportAllocs()
 					b.ResetTimer()
 					for i := 0; i < b.N; i++ {
-						if n := e.rawPage(b, query); n != shelf.DefaultPageSize+1 {
+						if n := e.rawPage(b, query, e.admin.UserID, shelf.DefaultPageSize+1); n != shelf.DefaultPageSize+1 {
 							b.Fatalf("got %d rows, want %d", n, shelf.DefaultPageSize+1)
 						}
 					}
@@ -80,8 +80,8 @@ func BenchmarkListPage(b *testing.B) {
 }
 
 // rawPage runs the list query and scans its rows, and returns how many.
-func (e *benchEnv) rawPage(b *testing.B, query string) int {
-	rows, err := e.db.SQL().QueryContext(e.ctx, query, e.admin.UserID, shelf.DefaultPageSize+1)
+func (e *benchEnv) rawPage(b *testing.B, query string, args ...any) int {
+	rows, err := e.db.SQL().QueryContext(e.ctx, query, args...)
 	if err != nil {
 		b.Fatal(err)
 	}
