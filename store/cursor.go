@@ -69,5 +69,5 @@ func pageLimit(n int) int {
 // with LIKE's own wildcards escaped.
 func likePattern(q string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return "%" + strings.ToLower(r.Replace(q)) + "%"
+	return "%" + r.Replace(q) + "%"
 }

@@ -129,6 +129,12 @@ func (t *Tx) LiveItemNamed(ctx context.Context, ownerID int64, name string) (she
 	return one(rows, scanItem)
 }
 
+// nameLike is the search condition: the term anywhere in the name, folded
+// by the engine's own lower() on both sides, so that a name searched for as
+// it is written is always found (folding the term in Go, where "É" becomes
+// "é", missed names on SQLite, whose lower() folds A-Z only).
+const nameLike = `lower(name) LIKE lower(?) ESCAPE '\'`
+
 // LiveItems returns a page of live items, newest first. A nil owner lists
 // everyone's (for admins).
 func (t *Tx) LiveItems(ctx context.Context, owner *int64, f shelf.ItemFilter) (shelf.ItemPage, error) {
@@ -149,7 +155,7 @@ func (t *Tx) LiveItems(ctx context.Context, owner *int64, f shelf.ItemFilter) (s
 		args = append(args, after)
 	}
 	if f.Query != "" {
-		where = append(where, `lower(name) LIKE ? ESCAPE '\'`)
+		where = append(where, nameLike)
 		args = append(args, likePattern(f.Query))
 	}
 	if f.CategoryID != nil {
@@ -193,7 +199,7 @@ func (t *Tx) TrashedItems(ctx context.Context, owner *int64, f shelf.ItemFilter)
 		args = append(args, at, at, id)
 	}
 	if f.Query != "" {
-		where = append(where, `lower(name) LIKE ? ESCAPE '\'`)
+		where = append(where, nameLike)
 		args = append(args, likePattern(f.Query))
 	}
 	if f.CategoryID != nil {

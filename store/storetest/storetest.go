@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"BulkTrashPerIDResults", testBulkTrashPerIDResults},
 		{"BulkTrashLimits", testBulkTrashLimits},
 		{"ReasonsKeptInAudit", testReasonsKeptInAudit},
+		{"Search", testSearch},
 		{"AuditImmutable", testAuditImmutable},
 		{"AuditHashChain", testAuditHashChain},
 		{"AuditAnchor", testAuditAnchor},
