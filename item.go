@@ -88,7 +88,7 @@ func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
 
 // ItemFilter selects a page of items (live or trashed).
 type ItemFilter struct {
-	Query      string // matches anywhere in the name, case-insensitively
+	Query      string // matches anywhere in the name, ignoring case as the engine's lower() does (A-Z only on SQLite)
 	CategoryID *int64
 	After      string // the cursor of the previous page
 	Limit      int

@@ -79,7 +79,7 @@ func categoryNames(t *testing.T, f *storetest.Fixture) []string {
 	return names
 }
 
-// writeStats returns the group-commit counters' growth since the last call.
+// statsDelta reports the group-commit counters' growth since it was made.
 type statsDelta struct {
 	db                *store.DB
 	batches0, writes0 int64

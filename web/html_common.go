@@ -14,9 +14,10 @@ import (
 // phrasing counts, and turning a refusal into a status and a message.
 
 // bigFriction is where friction grows with the blast radius: a bulk delete of
-// more items than this, or emptying a Trash this full, asks the user to type
-// the count; a purge that takes more rows than purgeFriction with it asks for
-// the item's name.
+// more items than this asks the user to type the count; a purge that takes
+// more rows than purgeFriction with it asks for the item's name; emptying the
+// Trash asks for the count past either (more than bigFriction items, or more
+// than purgeFriction rows with their notes and loans).
 const (
 	bigFriction   = 50
 	purgeFriction = 100

@@ -33,7 +33,7 @@ func newShelfTarget(base string, cr credentials, first, last int64, bulkSize int
 		bulkSize: bulkSize, nonce: strconv.FormatInt(time.Now().UnixNano(), 36)}
 }
 
-// shelfWorkload returns the named workload on Shelf.
+// workload returns the named workload on Shelf.
 func (t *shelfTarget) workload(name string) workload {
 	bearer := http.Header{"Authorization": {t.cr.bearer}}
 	bearerJSON := http.Header{"Authorization": {t.cr.bearer}, "Content-Type": {"application/json"}}

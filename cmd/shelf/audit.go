@@ -15,7 +15,7 @@ import (
 // cmdAudit reads the audit log: "audit export" and "audit verify".
 func cmdAudit(ctx context.Context, env cmdEnv, args []string) error {
 	if len(args) == 0 {
-		return usageError{"usage: shelf audit export [--since T] | shelf audit verify"}
+		return usageError{"usage: shelf audit export [--since T] | shelf audit verify [--anchor ID:HASH]"}
 	}
 	switch args[0] {
 	case "export":

@@ -25,7 +25,7 @@ func cmdPurge(ctx context.Context, env cmdEnv, args []string) error {
 		return err
 	}
 	age := *retention
-	if isSet(fs, "older-than") || env.getenv("SHELF_OLDER_THAN") != "" {
+	if isSet(fs, "older-than") {
 		age = *olderThan
 	}
 	if age < 0 {

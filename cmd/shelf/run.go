@@ -155,7 +155,8 @@ func openService(ctx context.Context, dsn string, opts ...service.Option) (*serv
 	return service.New(db, opts...), func() { db.Close() }, nil
 }
 
-// isSet reports whether a flag was given on the command line.
+// isSet reports whether a flag was set, on the command line or from its
+// SHELF_* variable.
 func isSet(fs *flag.FlagSet, name string) bool {
 	set := false
 	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })

@@ -467,6 +467,12 @@ func TestCLIEnvironmentVariables(t *testing.T) {
 	if _, err := os.Stat(path); err != nil {
 		t.Errorf("SHELF_DB=%s: no database at %s: %v", dsn, path, err)
 	}
+	// A variable counts as given: SHELF_OLDER_THAN replaces the retention.
+	r0 := runCLI(t, with("SHELF_OLDER_THAN", "-1h"), "", "purge")
+	r0.wantExit(t, 2, "SHELF_OLDER_THAN=-1h")
+	if !strings.Contains(r0.stderr, "--older-than cannot be negative") {
+		t.Errorf("SHELF_OLDER_THAN=-1h: want it used in place of the retention and refused, got %q", r0.stderr)
+	}
 	// A flag wins over its variable.
 	runCLI(t, with("SHELF_OLDER_THAN", "soon"), "", "purge", "--older-than", "1h").wantExit(t, 0, "a flag over a bad variable")
 	r := runCLI(t, with("SHELF_OLDER_THAN", "1h"), "", "purge", "--older-than", "-1h")
