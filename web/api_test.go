@@ -189,6 +189,8 @@ func TestAPIDelete(t *testing.T) {
 			}},
 		{name: "trash other's", as: "other", method: "DELETE", path: "/api/v1/items/{item}", status: 404, unchanged: true},
 		{name: "trash anonymous", method: "DELETE", path: "/api/v1/items/{item}", status: 401, unchanged: true},
+		{name: "trash anonymous cross-site", method: "DELETE", path: "/api/v1/items/{item}", headers: []string{"Sec-Fetch-Site", "cross-site"},
+			status: 403, unchanged: true},
 		{name: "trash on loan", as: "owner", method: "DELETE", path: "/api/v1/items/{lent}", status: 409,
 			want: []string{`"blockers":[{"type":"loan","id":{loan},"label":"Lent to Bob"}]`}, unchanged: true},
 		{name: "trash stale If-Match", as: "owner", method: "DELETE", path: "/api/v1/items/{item}", headers: []string{"If-Match", `"9"`}, status: 412, unchanged: true},
