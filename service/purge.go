@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"shelf"
 	"shelf/store"
@@ -112,11 +113,9 @@ func (s *Service) EmptyTrash(ctx context.Context, a shelf.Actor, owner int64, re
 	if err != nil {
 		return 0, err
 	}
-	if owner == 0 {
-		owner = a.UserID
-	}
-	if !canSee(a, owner) {
-		return 0, notFound("User")
+	owner, err = s.trashOwner(ctx, a, owner)
+	if err != nil {
+		return 0, err
 	}
 	// note: only what was in the Trash when the request began; items trashed
 	// while it runs stay for the next time.
@@ -216,15 +215,36 @@ func (s *Service) impact(ctx context.Context, a shelf.Actor, id int64, trashed b
 	return im, err
 }
 
-// maxReason caps the reason a user may give for a destructive request.
+// maxReason caps the reason a user may give for a destructive request, in
+// characters, as the forms' maxlength counts them.
 const maxReason = 1000
 
 // cleanReason trims the optional reason for a destructive request, which its
 // audit events keep, and refuses one that is too long.
 func cleanReason(reason string) (string, error) {
 	reason = strings.TrimSpace(reason)
-	if len(reason) > maxReason {
-		return "", shelf.Invalid(map[string]string{"reason": fmt.Sprintf("Reason is too long (at most %d bytes).", maxReason)})
+	if utf8.RuneCountInString(reason) > maxReason {
+		return "", shelf.Invalid(map[string]string{"reason": fmt.Sprintf("Reason is too long (at most %d characters).", maxReason)})
 	}
 	return reason, nil
+}
+
+// trashOwner is whose Trash a request empties or counts: the actor's own
+// when owner is 0; someone else's only for an admin, and only a user who
+// exists (404 otherwise, as for anything not there or not the actor's).
+func (s *Service) trashOwner(ctx context.Context, a shelf.Actor, owner int64) (int64, error) {
+	if owner == 0 || owner == a.UserID {
+		return a.UserID, nil
+	}
+	if !canSee(a, owner) {
+		return 0, notFound("User")
+	}
+	err := s.db.ReadOne(ctx, func(tx *store.Tx) error {
+		_, err := tx.UserByID(ctx, owner)
+		return err
+	})
+	if shelf.ErrorCode(err) == shelf.ENOTFOUND {
+		return 0, notFound("User")
+	}
+	return owner, err
 }

@@ -300,11 +300,9 @@ func (s *Service) EmptyTrashImpact(ctx context.Context, a shelf.Actor, owner int
 	if err := requireUser(a); err != nil {
 		return 0, 0, 0, err
 	}
-	if owner == 0 {
-		owner = a.UserID
-	}
-	if !canSee(a, owner) {
-		return 0, 0, 0, notFound("User")
+	owner, err = s.trashOwner(ctx, a, owner)
+	if err != nil {
+		return 0, 0, 0, err
 	}
 	err = s.db.Read(ctx, func(tx *store.Tx) error {
 		var err error

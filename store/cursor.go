@@ -66,8 +66,8 @@ func pageLimit(n int) int {
 }
 
 // likePattern turns a search text into a LIKE pattern that matches it anywhere,
-// with LIKE's own wildcards escaped.
+// with LIKE's own wildcards escaped by '!' (see nameLike).
 func likePattern(q string) string {
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	r := strings.NewReplacer(`!`, `!!`, `%`, `!%`, `_`, `!_`)
 	return "%" + r.Replace(q) + "%"
 }

@@ -16,6 +16,8 @@ type dialect interface {
 	name() string
 	// rebind turns the '?' placeholders of shared SQL into the engine's own.
 	rebind(query string) string
+	// txOptions are the options every transaction begins with.
+	txOptions() *sql.TxOptions
 	// forUpdate is the clause that locks selected rows until commit.
 	forUpdate() string
 	// skipLocked is forUpdate that passes over rows another transaction holds.

@@ -132,8 +132,10 @@ func (t *Tx) LiveItemNamed(ctx context.Context, ownerID int64, name string) (she
 // nameLike is the search condition: the term anywhere in the name, folded
 // by the engine's own lower() on both sides, so that a name searched for as
 // it is written is always found (folding the term in Go, where "É" becomes
-// "é", missed names on SQLite, whose lower() folds A-Z only).
-const nameLike = `lower(name) LIKE lower(?) ESCAPE '\'`
+// "é", missed names on SQLite, whose lower() folds A-Z only). The escape is
+// '!', not a backslash, which PostgreSQL reads differently when
+// standard_conforming_strings is off.
+const nameLike = `lower(name) LIKE lower(?) ESCAPE '!'`
 
 // LiveItems returns a page of live items, newest first. A nil owner lists
 // everyone's (for admins).

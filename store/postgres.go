@@ -36,6 +36,14 @@ type postgresDialect struct{}
 // auditChainLock is the advisory lock key that serialises audit appends.
 const auditChainLock = 0x5e1f_a0d1
 
+// txOptions pins READ COMMITTED, whatever the server's default: the rules
+// that lock a row and then read around it (the loan check after the item's
+// FOR UPDATE, the audit chain's head after its lock) need each statement to
+// see what committed before it began.
+func (postgresDialect) txOptions() *sql.TxOptions {
+	return &sql.TxOptions{Isolation: sql.LevelReadCommitted}
+}
+
 func (postgresDialect) name() string             { return "postgres" }
 func (postgresDialect) rebind(q string) string   { return rebindDollar(q) }
 func (postgresDialect) forUpdate() string        { return " FOR UPDATE" }

@@ -98,6 +98,10 @@ func checkSQLitePragmas(ctx context.Context, pool *sql.DB) error {
 
 type sqliteDialect struct{}
 
+// txOptions: SQLite's transactions are serializable already (one writer,
+// BEGIN IMMEDIATE for writes, set in the DSN).
+func (sqliteDialect) txOptions() *sql.TxOptions { return nil }
+
 func (sqliteDialect) name() string             { return "sqlite" }
 func (sqliteDialect) rebind(q string) string   { return q }
 func (sqliteDialect) forUpdate() string        { return "" }

@@ -132,7 +132,7 @@ func (db *DB) ReadOne(ctx context.Context, fn func(*Tx) error) error {
 }
 
 func (db *DB) run(ctx context.Context, pool *sql.DB, stmts *stmtCache, fn func(*Tx) error) error {
-	sqlTx, err := pool.BeginTx(ctx, nil)
+	sqlTx, err := pool.BeginTx(ctx, db.dialect.txOptions())
 	if err != nil {
 		return db.dialect.mapErr(err)
 	}

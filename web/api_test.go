@@ -2,9 +2,11 @@ package web
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"shelf"
 	"shelf/service"
@@ -298,6 +300,7 @@ func TestAPITrash(t *testing.T) {
 				}
 			}},
 		{name: "empty another's as member", as: "owner", method: "DELETE", path: "/api/v1/trash?owner={other_id}", status: 404, unchanged: true},
+		{name: "empty a missing user's", as: "admin", method: "DELETE", path: "/api/v1/trash?owner=999999", status: 404, unchanged: true},
 		{name: "empty a malformed owner", as: "admin", method: "DELETE", path: "/api/v1/trash?owner=x", status: 400, unchanged: true},
 		{name: "restore cohort unknown", as: "owner", method: "POST", path: "/api/v1/trash/restore", body: `{"cohort":"nope"}`, status: 404, unchanged: true},
 		{name: "restore cohort missing", as: "owner", method: "POST", path: "/api/v1/trash/restore", body: `{}`, status: 422, unchanged: true},
@@ -552,5 +555,48 @@ func TestOpenAPICoversEveryAPIRoute(t *testing.T) {
 	res := e.req("", "GET", "/api/openapi.yaml", "")
 	if res.status != 200 || !strings.Contains(string(res.body), "openapi: 3.0") {
 		t.Errorf("GET /api/openapi.yaml: %d", res.status)
+	}
+}
+
+// TestAPIOptionalBodyOfUnknownLength: the optional body of DELETE
+// /api/v1/trash may come chunked (no Content-Length), empty or not.
+func TestAPIOptionalBodyOfUnknownLength(t *testing.T) {
+	e := newAPIEnv(t)
+	send := func(body string) response {
+		t.Helper()
+		pr, pw := io.Pipe()
+		go func() {
+			time.Sleep(300 * time.Millisecond) // past the client's probe: sent chunked
+			_, _ = pw.Write([]byte(body))
+			pw.Close()
+		}()
+		req, err := http.NewRequest("DELETE", e.ts.URL+"/api/v1/trash", pr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.ContentLength = -1
+		req.Header.Set("Authorization", "Bearer "+e.tokens["owner"])
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		res, err := e.ts.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return response{status: res.StatusCode, header: res.Header, body: b}
+	}
+	if res := send(""); res.status != http.StatusOK || string(res.body) != `{"purged":1}`+"\n" {
+		t.Errorf("empty chunked body: %d %s, want 200 {\"purged\":1}", res.status, res.body)
+	}
+	if _, err := e.svc.TrashItem(t.Context(), e.actor("owner"), e.ids["item"], 0); err != nil {
+		t.Fatal(err)
+	}
+	if res := send(`{"reason":"chunked"}`); res.status != http.StatusOK {
+		t.Errorf("chunked body with a reason: %d %s, want 200", res.status, res.body)
+	}
+	if n := e.count(`SELECT count(*) FROM audit_events WHERE action = 'item.purge' AND snapshot LIKE '%"reason":"chunked"%'`); n != 1 {
+		t.Errorf("item.purge events with the chunked reason: %d, want 1", n)
 	}
 }

@@ -67,11 +67,9 @@ func (s *Server) apiRestoreItem(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Name string `json:"name"`
 	}
-	if r.ContentLength != 0 {
-		if err := decodeJSON(w, r, &body); err != nil {
-			s.apiError(w, r, err)
-			return
-		}
+	if err := decodeOptionalJSON(w, r, &body); err != nil {
+		s.apiError(w, r, err)
+		return
 	}
 	it, err := s.svc.RestoreItem(r.Context(), actor(r), id, body.Name)
 	if err != nil {
@@ -113,11 +111,9 @@ func (s *Server) apiPurgeItem(w http.ResponseWriter, r *http.Request) {
 		Reason      string  `json:"reason"`
 		ConfirmName *string `json:"confirm_name"`
 	}
-	if r.ContentLength != 0 {
-		if err := decodeJSON(w, r, &body); err != nil {
-			s.apiError(w, r, err)
-			return
-		}
+	if err := decodeOptionalJSON(w, r, &body); err != nil {
+		s.apiError(w, r, err)
+		return
 	}
 	if body.ConfirmName != nil {
 		it, err := s.svc.TrashedItem(r.Context(), actor(r), id)
@@ -154,11 +150,9 @@ func (s *Server) apiEmptyTrash(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Reason string `json:"reason"`
 	}
-	if r.ContentLength != 0 {
-		if err := decodeJSON(w, r, &body); err != nil {
-			s.apiError(w, r, err)
-			return
-		}
+	if err := decodeOptionalJSON(w, r, &body); err != nil {
+		s.apiError(w, r, err)
+		return
 	}
 	n, err := s.svc.EmptyTrash(r.Context(), actor(r), owner, body.Reason)
 	s.metrics.purges.WithLabelValues("empty_trash").Add(float64(n))

@@ -78,6 +78,25 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	return unmarshalStrict(b, v)
 }
 
+// decodeOptionalJSON is decodeJSON for a body that may be left out: an absent
+// or empty body (of any declared length, chunked included) leaves v as it is.
+func decodeOptionalJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	if r.ContentLength == 0 {
+		return nil
+	}
+	b, err := readBody(w, r)
+	if err != nil {
+		return err
+	}
+	if len(bytes.TrimSpace(b)) == 0 {
+		return nil
+	}
+	if err := requireContentType(r, "application/json"); err != nil {
+		return err
+	}
+	return unmarshalStrict(b, v)
+}
+
 func unmarshalStrict(b []byte, v any) error {
 	if len(bytes.TrimSpace(b)) == 0 {
 		return shelf.Errorf(shelf.EMALFORMED, "The request body is empty; send a JSON object.")

@@ -128,7 +128,7 @@ func (s *Server) renderUserDelete(w http.ResponseWriter, r *http.Request, id int
 		status = http.StatusConflict
 	}
 	if failure != nil {
-		p := s.refusal(r, failure)
+		p := s.refusal(w, r, failure)
 		status = p.Status
 		if tf.To != 0 || len(tf.Errors) > 0 {
 			v.Transfer.Message, v.Transfer.Errors, v.Transfer.Blockers = p.Detail, p.Errors, p.Blockers

@@ -87,7 +87,7 @@ func (s *Server) renderCategoryDelete(w http.ResponseWriter, r *http.Request, id
 	v := categoryDeleteView{Category: c, Number: n, Items: countPhrase(n, "item", "items")}
 	status := http.StatusOK
 	if failure != nil {
-		p := s.refusal(r, failure)
+		p := s.refusal(w, r, failure)
 		status, v.Message = p.Status, p.Detail
 	}
 	s.render(w, r, status, "category_delete", "Delete category "+quoted(c.Name)+"?", v)

@@ -107,10 +107,28 @@ func thousands(n int) string {
 	return b.String()
 }
 
+// reasonField is the optional reason a destructive confirmation takes, as
+// typed, with what is wrong with it (see the "reason" template).
+type reasonField struct {
+	Value string
+	Error string
+}
+
+// refusalMessage is what a re-rendered confirmation says above the form: the
+// problem's detail, unless a field error says it where the field is.
+func refusalMessage(p problem) string {
+	if len(p.Errors) > 0 {
+		return ""
+	}
+	return p.Detail
+}
+
 // refusal is how a page that re-renders after a failed change learns the
-// status and what to say; it logs what the user must not see.
-func (s *Server) refusal(r *http.Request, err error) problem {
-	p, _ := s.problemFor(r, err)
+// status and what to say; it logs what the user must not see, and sets the
+// headers the status calls for (Retry-After on a 503 or 429).
+func (s *Server) refusal(w http.ResponseWriter, r *http.Request, err error) problem {
+	p, he := s.problemFor(r, err)
+	setErrorHeaders(w, he)
 	return p
 }
 

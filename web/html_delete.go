@@ -83,7 +83,7 @@ func (s *Server) renderItemDelete(w http.ResponseWriter, r *http.Request, id int
 		v.Message = fmt.Sprintf("%s is on loan; mark the loan returned before deleting it.", quoted(it.Name))
 	}
 	if failure != nil {
-		p := s.refusal(r, failure)
+		p := s.refusal(w, r, failure)
 		status, v.Message = p.Status, p.Detail
 		if len(p.Blockers) > 0 {
 			v.Blockers = p.Blockers
@@ -97,12 +97,12 @@ type bulkDeleteView struct {
 	IDs       []int64
 	Count     string // "3 items"
 	Number    int
-	Names     []string // the first few, to recognise the choice
-	More      int      // how many more were chosen
-	NeedCount bool     // the user must type the count
-	Reason    string   // optional; kept in each item's audit event
-	Error     string   // what is wrong with the form
-	Message   string   // why nothing was deleted
+	Names     []string    // the first few, to recognise the choice
+	More      int         // how many more were chosen
+	NeedCount bool        // the user must type the count
+	Reason    reasonField // optional; kept in each item's audit event
+	Error     string      // what is wrong with the typed count
+	Message   string      // why nothing was deleted
 }
 
 // bulkShown is how many names the bulk confirmation lists.
@@ -128,7 +128,7 @@ func (s *Server) bulkDeleteItems(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := bulkDeleteView{IDs: ids, Number: len(ids), Count: countPhrase(len(ids), "item", "items"), NeedCount: len(ids) > bigFriction,
-		Reason: field(r, "reason")}
+		Reason: reasonField{Value: field(r, "reason")}}
 	if field(r, "confirmed") != "1" {
 		s.renderBulkDelete(w, r, http.StatusOK, v)
 		return
@@ -138,10 +138,10 @@ func (s *Server) bulkDeleteItems(w http.ResponseWriter, r *http.Request) {
 		s.renderBulkDelete(w, r, http.StatusUnprocessableEntity, v)
 		return
 	}
-	res, err := s.svc.TrashItems(r.Context(), actor(r), ids, v.Reason)
+	res, err := s.svc.TrashItems(r.Context(), actor(r), ids, v.Reason.Value)
 	if err != nil {
-		p := s.refusal(r, err)
-		v.Message, v.Error = p.Detail, p.Errors["reason"]
+		p := s.refusal(w, r, err)
+		v.Message, v.Reason.Error = refusalMessage(p), p.Errors["reason"]
 		s.renderBulkDelete(w, r, p.Status, v)
 		return
 	}

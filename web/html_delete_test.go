@@ -350,7 +350,7 @@ func TestHTMLEmptyTrashBigCascadeNeedsCount(t *testing.T) {
 	wantPage(t, "no count", b.post("/trash/empty", url.Values{"reason": {"old stuff"}}), http.StatusUnprocessableEntity, "Type 3", `value="old stuff"`)
 	long := strings.Repeat("x", 1001)
 	wantPage(t, "long reason", b.post("/trash/empty", url.Values{"confirm_count": {"3"}, "reason": {long}}),
-		http.StatusUnprocessableEntity, "Not emptied", "Reason is too long", `name="confirm_count"`)
+		http.StatusUnprocessableEntity, "Reason is too long", `aria-describedby="reason-error"`, `name="confirm_count"`)
 	if e.fingerprint() != before {
 		t.Fatal("a refused empty Trash changed the database")
 	}
@@ -377,7 +377,9 @@ func TestHTMLBulkDeleteReason(t *testing.T) {
 	form.Set("confirmed", "1")
 	form.Set("reason", strings.Repeat("x", 1001))
 	before := e.fingerprint()
-	wantPage(t, "long reason", b.post("/items/bulk-delete", form), http.StatusUnprocessableEntity, "Not deleted", "Reason is too long", "Pan", "Pot")
+	p := b.post("/items/bulk-delete", form)
+	wantPage(t, "long reason", p, http.StatusUnprocessableEntity, "Reason is too long", `aria-describedby="reason-error"`, "Pan", "Pot")
+	wantLacks(t, "long reason", p, "Some fields are not valid")
 	if e.fingerprint() != before {
 		t.Fatal("a refused bulk delete changed the database")
 	}

@@ -120,7 +120,10 @@ func TestHTMLListPaging(t *testing.T) {
 		}
 	}
 	keep = url.Values{"q": {"Saw"}, "category": {fmt.Sprint(tools.ID)}, "limit": {"2"}, "all": {"1"}}
-	check("everyone's Trash", walk(e.login("admin"), "/trash?"+keep.Encode(), keep), newestFirst)
+	admin := e.login("admin")
+	check("everyone's Trash", walk(admin, "/trash?"+keep.Encode(), keep), newestFirst)
+	wantPage(t, "a search of the Trash that finds nothing", admin.get("/trash?q=nothing+like+it"), http.StatusOK,
+		"Nothing in the Trash matches this search.")
 }
 
 // mustItems lists all of a's live items, oldest first.

@@ -15,7 +15,8 @@ import (
 type trashView struct {
 	List      listing
 	Items     []itemRow
-	Retention int // days
+	Filtered  bool // by a search or a category
+	Retention int  // days
 }
 
 // trashPage lists the Trash, most recently trashed first, with the days each
@@ -33,7 +34,8 @@ func (s *Server) trashPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.render(w, r, http.StatusOK, "trash", "Trash",
-		trashView{List: l.listing, Items: l.rows, Retention: int(s.cfg.TrashRetention.Hours() / 24)})
+		trashView{List: l.listing, Items: l.rows, Filtered: l.filter.Query != "" || l.filter.CategoryID != nil,
+			Retention: int(s.cfg.TrashRetention.Hours() / 24)})
 }
 
 // daysLeft is how many days (rounded up, at least 0) an item trashed at
@@ -121,7 +123,7 @@ type purgeView struct {
 	Loans    string
 	NeedName bool // the cascade is big: the user types the item's name
 	Typed    string
-	Reason   string
+	Reason   reasonField
 	Error    string
 	Message  string
 }
@@ -142,7 +144,7 @@ func (s *Server) purgeItem(w http.ResponseWriter, r *http.Request) {
 	if !ok || !s.readForm(w, r) {
 		return
 	}
-	v := purgeView{Typed: field(r, "confirm_name"), Reason: field(r, "reason")}
+	v := purgeView{Typed: field(r, "confirm_name"), Reason: reasonField{Value: field(r, "reason")}}
 	it, im, err := s.purgeTarget(r, id)
 	if err != nil {
 		s.htmlError(w, r, err)
@@ -153,9 +155,9 @@ func (s *Server) purgeItem(w http.ResponseWriter, r *http.Request) {
 		s.renderPurge(w, r, http.StatusUnprocessableEntity, id, v)
 		return
 	}
-	if err := s.svc.PurgeItem(r.Context(), actor(r), id, v.Reason); err != nil {
-		p := s.refusal(r, err)
-		v.Message, v.Error = p.Detail, p.Errors["reason"]
+	if err := s.svc.PurgeItem(r.Context(), actor(r), id, v.Reason.Value); err != nil {
+		p := s.refusal(w, r, err)
+		v.Message, v.Reason.Error = refusalMessage(p), p.Errors["reason"]
 		s.renderPurge(w, r, p.Status, id, v)
 		return
 	}
@@ -195,8 +197,8 @@ type emptyTrashView struct {
 	Notes     string // the notes and loans that go with them, in words
 	Loans     string
 	NeedCount bool // a big Trash: the user types the number of items
-	Reason    string
-	Error     string // what is wrong with the form
+	Reason    reasonField
+	Error     string // what is wrong with the typed count
 	Message   string // why the Trash was not emptied
 }
 
@@ -232,24 +234,25 @@ func (s *Server) emptyTrash(w http.ResponseWriter, r *http.Request) {
 		s.htmlError(w, r, err)
 		return
 	}
-	v.Reason = field(r, "reason")
+	v.Reason.Value = field(r, "reason")
 	if v.NeedCount && field(r, "confirm_count") != strconv.Itoa(v.Number) {
 		v.Error = fmt.Sprintf("Type %d, the number of items in your Trash, to confirm.", v.Number)
 		s.render(w, r, http.StatusUnprocessableEntity, "empty_trash", "Empty the Trash?", v)
 		return
 	}
-	purged, err := s.svc.EmptyTrash(r.Context(), actor(r), 0, v.Reason)
+	purged, err := s.svc.EmptyTrash(r.Context(), actor(r), 0, v.Reason.Value)
 	s.metrics.purges.WithLabelValues("empty_trash").Add(float64(purged))
 	if err != nil {
 		// note: the batches done before the failure stay done; the page
 		// shows what is left.
-		p := s.refusal(r, err)
+		p := s.refusal(w, r, err)
 		now, ierr := s.emptyTrashImpact(r)
 		if ierr != nil {
 			s.htmlError(w, r, err)
 			return
 		}
-		now.Reason, now.Message, now.Error = v.Reason, p.Detail, p.Errors["reason"]
+		now.Reason = reasonField{Value: v.Reason.Value, Error: p.Errors["reason"]}
+		now.Message = refusalMessage(p)
 		if purged > 0 {
 			now.Message = fmt.Sprintf("%s (%s purged before it stopped.)", p.Detail, countPhrase(purged, "item was", "items were"))
 		}

@@ -30,9 +30,16 @@ func testReasonsKeptInAudit(t *testing.T, f *Fixture) {
 	long := strings.Repeat("x", 1001)
 
 	_, err := f.Svc.TrashItems(f.Ctx, f.Alice, []int64{a.ID, b.ID}, long)
-	WantCode(t, err, shelf.EINVALID, "bulk delete with a reason over 1000 bytes")
+	WantCode(t, err, shelf.EINVALID, "bulk delete with a reason over 1000 characters")
 	if !f.IsLive(a.ID) || !f.IsLive(b.ID) || f.AuditTotal() != 0 {
 		t.Fatalf("a refused bulk delete changed something: live %v %v, %d events", f.IsLive(a.ID), f.IsLive(b.ID), f.AuditTotal())
+	}
+	// The limit counts characters, not bytes: 1000 two-byte letters pass.
+	if _, err := f.Svc.TrashItems(f.Ctx, f.Alice, []int64{c.ID}, strings.Repeat("é", 1000)); err != nil {
+		t.Fatalf("bulk delete with a reason of 1000 characters (2000 bytes): %v", err)
+	}
+	if _, err := f.Svc.RestoreItem(f.Ctx, f.Alice, c.ID, ""); err != nil {
+		t.Fatal(err)
 	}
 	if _, err := f.Svc.TrashItems(f.Ctx, f.Alice, []int64{a.ID, b.ID}, "  moving out \n"); err != nil {
 		t.Fatalf("bulk delete: %v", err)
@@ -46,10 +53,10 @@ func testReasonsKeptInAudit(t *testing.T, f *Fixture) {
 	}
 	// A single delete asks for no reason, and its event has none.
 	f.Trash(f.Alice, c.ID)
-	for _, e := range f.EventsOf(shelf.ActionItemTrash, c.ID) {
-		if got := reasonOf(e); got != "(none)" {
-			t.Errorf("item.trash event of a plain delete: reason %q, want none", got)
-		}
+	if events := f.EventsOf(shelf.ActionItemTrash, c.ID); len(events) != 2 {
+		t.Errorf("item.trash events of %d: want 2 (bulk, then plain), got %d", c.ID, len(events))
+	} else if got := reasonOf(events[0]); got != "(none)" { // newest first
+		t.Errorf("item.trash event of a plain delete: reason %q, want none", got)
 	}
 
 	items, notes, loans, err := f.Svc.EmptyTrashImpact(f.Ctx, f.Alice, 0, shelf.ImpactCap)
@@ -60,7 +67,7 @@ func testReasonsKeptInAudit(t *testing.T, f *Fixture) {
 	WantCode(t, err, shelf.ENOTFOUND, "a member counting another's Trash")
 
 	_, err = f.Svc.EmptyTrash(f.Ctx, f.Alice, 0, long)
-	WantCode(t, err, shelf.EINVALID, "empty the Trash with a reason over 1000 bytes")
+	WantCode(t, err, shelf.EINVALID, "empty the Trash with a reason over 1000 characters")
 	if n := f.Count("SELECT count(*) FROM items WHERE deleted_at IS NOT NULL"); n != 3 {
 		t.Fatalf("a refused empty Trash purged something: %d items left, want 3", n)
 	}

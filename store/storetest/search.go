@@ -11,7 +11,7 @@ import (
 // on every engine, always finds a name searched for exactly as written
 // (accents included), and treats LIKE's wildcards and escape as text.
 func testSearch(t *testing.T, f *Fixture) {
-	for _, name := range []string{"École", "Drill", "100% cotton", "snake_case", `back\slash`, "Snakes"} {
+	for _, name := range []string{"École", "Drill", "100% cotton", "snake_case", `back\slash`, "Snakes", "Wow!"} {
 		f.Item(f.Alice, name)
 	}
 	gone := f.Item(f.Alice, "École ancienne")
@@ -47,6 +47,8 @@ func testSearch(t *testing.T, f *Fixture) {
 		{"%", false, []string{"100% cotton"}},
 		{"_", false, []string{"snake_case"}},
 		{`\`, false, []string{`back\slash`}},
+		{"!", false, []string{"Wow!"}},
+		{"w!", false, []string{"Wow!"}},
 		{"snake", false, []string{"Snakes", "snake_case"}},
 		{"École", true, []string{"École ancienne"}},
 		{"nothing like it", false, nil},

@@ -95,6 +95,10 @@
         return { text: `It is not there any more, so nothing was ${what}; it may have changed in another tab. Reload the page to see what is left.` };
       case 409:
         return { text: (d.detail || 'This cannot be done yet.') + ` Nothing was ${what}.`, blockers: d.blockers || [] };
+      case 422: {
+        const fields = Object.values(d.errors || {});
+        return { text: (fields.length ? fields.join(' ') : (d.detail || 'Some fields are not valid.')) + ` Nothing was ${what}.` };
+      }
       case 412:
         return { text: `It was changed after this page was loaded (perhaps in another tab), so nothing was ${what}. Reload the page to see the change, then decide again.` };
       case 429:
