@@ -389,3 +389,43 @@ func TestHTMLBulkDeleteReason(t *testing.T) {
 		t.Errorf("item.trash events with the reason: %d, want 2", n)
 	}
 }
+
+// TestHTMLAdminEmptiesAnothersTrash: an admin reaches another user's Trash
+// from the users page and empties it (only theirs); a member naming someone
+// else's Trash gets 404 and changes nothing.
+func TestHTMLAdminEmptiesAnothersTrash(t *testing.T) {
+	e := newHTMLEnv(t)
+	ctx := context.Background()
+	bobs := e.newItem("bob", "Bob's box")
+	anns := e.newItem("ann", "Ann's box")
+	for who, it := range map[string]shelf.Item{"bob": bobs, "ann": anns} {
+		if _, err := e.svc.TrashItem(ctx, e.actor(who), it.ID, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bob := itoa(e.users["bob"].ID)
+
+	ann := e.login("ann")
+	before := e.fingerprint()
+	wantPage(t, "member, confirm another's", ann.get("/trash/empty?owner="+bob), http.StatusNotFound)
+	wantPage(t, "member, empty another's", ann.post("/trash/empty", url.Values{"owner": {bob}}), http.StatusNotFound)
+	wantPage(t, "malformed owner", ann.get("/trash/empty?owner=x"), http.StatusBadRequest)
+	if e.fingerprint() != before {
+		t.Fatal("a member's attempt on another's Trash changed the database")
+	}
+
+	admin := e.login("admin")
+	users := admin.get("/admin/users")
+	wantPage(t, "users page", users, http.StatusOK, `href="/trash/empty?owner=`+bob+`"`)
+	wantPage(t, "admin, confirm Bob's", admin.get("/trash/empty?owner="+bob), http.StatusOK,
+		"Empty Bob’s Trash?", "1 item in Bob’s Trash", `name="owner" value="`+bob+`"`)
+	wantSeeOther(t, "admin, empty Bob's", admin.post("/trash/empty", url.Values{"owner": {bob}, "reason": {"left"}}), "/trash?all=1")
+	if e.count(`SELECT count(*) FROM items WHERE id = ?`, bobs.ID) != 0 || !e.isTrashed(anns.ID) {
+		t.Fatal("emptying Bob's Trash took the wrong items")
+	}
+	wantPage(t, "flash", admin.get("/trash?all=1"), http.StatusOK, "Purged 1 item from Bob’s Trash.")
+	if n := e.count(`SELECT count(*) FROM audit_events WHERE action = 'item.purge' AND entity_id = ? AND actor_id = ? AND snapshot LIKE '%"reason":"left"%'`,
+		bobs.ID, e.users["admin"].ID); n != 1 {
+		t.Errorf("item.purge event of Bob's box by the admin with the reason: %d, want 1", n)
+	}
+}

@@ -190,8 +190,11 @@ func (s *Server) purgeTarget(r *http.Request, id int64) (shelf.Item, shelf.Impac
 	return it, im, err
 }
 
-// emptyTrashView is the data of the page that confirms emptying the Trash.
+// emptyTrashView is the data of the page that confirms emptying a Trash: the
+// user's own, or (for an admin) another user's.
 type emptyTrashView struct {
+	Owner     int64  // whose Trash when not the user's own, else 0
+	Whose     string // "your Trash", "Bob’s Trash"
 	Number    int    // items in the Trash (capped)
 	Count     string // the items, in words
 	Notes     string // the notes and loans that go with them, in words
@@ -202,29 +205,57 @@ type emptyTrashView struct {
 	Message   string // why the Trash was not emptied
 }
 
-// emptyTrashImpact counts what emptying the user's own Trash would delete.
-// Friction grows with the blast radius as for one purge: more than 50 items,
-// or more than 100 rows with their notes and loans, and the count is typed.
+// emptyTrashImpact counts what emptying the Trash named by the request's
+// owner parameter (the user's own when absent) would delete. Friction grows
+// with the blast radius as for one purge: more than 50 items, or more than
+// 100 rows with their notes and loans, and the count is typed.
 func (s *Server) emptyTrashImpact(r *http.Request) (emptyTrashView, error) {
-	items, notes, loans, err := s.svc.EmptyTrashImpact(r.Context(), actor(r), 0, shelf.ImpactCap)
-	return emptyTrashView{Number: items, Count: countPhrase(items, "item", "items"),
-		Notes: countPhrase(notes, "note", "notes"), Loans: countPhrase(loans, "loan", "loans"),
-		NeedCount: items > bigFriction || items+notes+loans > purgeFriction}, err
+	ctx, a := r.Context(), actor(r)
+	v := emptyTrashView{Whose: "your Trash"}
+	// note: the confirmation page names the owner in its query, the form
+	// posts it back in the body.
+	raw := r.URL.Query().Get("owner")
+	if r.Method == http.MethodPost {
+		raw = field(r, "owner")
+	}
+	if raw != "" {
+		id, err := parseID(raw)
+		if err != nil {
+			return v, err
+		}
+		if id != a.UserID {
+			u, err := s.svc.User(ctx, a, id)
+			if err != nil {
+				return v, err
+			}
+			v.Owner, v.Whose = id, u.Name+"’s Trash"
+		}
+	}
+	items, notes, loans, err := s.svc.EmptyTrashImpact(ctx, a, v.Owner, shelf.ImpactCap)
+	v.Number, v.Count = items, countPhrase(items, "item", "items")
+	v.Notes, v.Loans = countPhrase(notes, "note", "notes"), countPhrase(loans, "loan", "loans")
+	v.NeedCount = items > bigFriction || items+notes+loans > purgeFriction
+	return v, err
 }
 
-// emptyTrashPage confirms emptying the user's own Trash, with what it takes.
+// emptyTrashTitle is the confirmation's title.
+func emptyTrashTitle(v emptyTrashView) string {
+	return "Empty " + v.Whose + "?"
+}
+
+// emptyTrashPage confirms emptying a Trash, with what it takes.
 func (s *Server) emptyTrashPage(w http.ResponseWriter, r *http.Request) {
 	v, err := s.emptyTrashImpact(r)
 	if err != nil {
 		s.htmlError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "empty_trash", "Empty the Trash?", v)
+	s.render(w, r, http.StatusOK, "empty_trash", emptyTrashTitle(v), v)
 }
 
-// emptyTrash purges the user's own Trash, in batches; a big Trash needs the
-// count typed, checked against the count now, not the one shown. A reason
-// goes to every purged item's audit event.
+// emptyTrash purges a Trash, in batches; a big Trash needs the count typed,
+// checked against the count now, not the one shown. A reason goes to every
+// purged item's audit event.
 func (s *Server) emptyTrash(w http.ResponseWriter, r *http.Request) {
 	if !s.readForm(w, r) {
 		return
@@ -236,11 +267,11 @@ func (s *Server) emptyTrash(w http.ResponseWriter, r *http.Request) {
 	}
 	v.Reason.Value = field(r, "reason")
 	if v.NeedCount && field(r, "confirm_count") != strconv.Itoa(v.Number) {
-		v.Error = fmt.Sprintf("Type %d, the number of items in your Trash, to confirm.", v.Number)
-		s.render(w, r, http.StatusUnprocessableEntity, "empty_trash", "Empty the Trash?", v)
+		v.Error = fmt.Sprintf("Type %d, the number of items in %s, to confirm.", v.Number, v.Whose)
+		s.render(w, r, http.StatusUnprocessableEntity, "empty_trash", emptyTrashTitle(v), v)
 		return
 	}
-	purged, err := s.svc.EmptyTrash(r.Context(), actor(r), 0, v.Reason.Value)
+	purged, err := s.svc.EmptyTrash(r.Context(), actor(r), v.Owner, v.Reason.Value)
 	s.metrics.purges.WithLabelValues("empty_trash").Add(float64(purged))
 	if err != nil {
 		// note: the batches done before the failure stay done; the page
@@ -256,7 +287,12 @@ func (s *Server) emptyTrash(w http.ResponseWriter, r *http.Request) {
 		if purged > 0 {
 			now.Message = fmt.Sprintf("%s (%s purged before it stopped.)", p.Detail, countPhrase(purged, "item was", "items were"))
 		}
-		s.render(w, r, p.Status, "empty_trash", "Empty the Trash?", now)
+		s.render(w, r, p.Status, "empty_trash", emptyTrashTitle(now), now)
+		return
+	}
+	if v.Owner != 0 {
+		s.setFlash(r, flash{Kind: "success", Text: "Purged " + countPhrase(purged, "item", "items") + " from " + v.Whose + "."})
+		redirect(w, r, "/trash?all=1")
 		return
 	}
 	s.setFlash(r, flash{Kind: "success", Text: "Purged " + countPhrase(purged, "item", "items") + "."})
