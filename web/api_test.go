@@ -293,6 +293,11 @@ func TestAPITrash(t *testing.T) {
 		{name: "empty with too long a reason", as: "owner", method: "DELETE", path: "/api/v1/trash",
 			body: `{"reason":"` + strings.Repeat("x", 1001) + `"}`, status: 422, unchanged: true},
 		{name: "empty with a bad body", as: "owner", method: "DELETE", path: "/api/v1/trash", body: `{"reason":`, status: 400, unchanged: true},
+		{name: "empty with a body not JSON", as: "owner", method: "DELETE", path: "/api/v1/trash", body: `reason=moving`,
+			headers: []string{"Content-Type", "application/x-www-form-urlencoded"}, status: 415, unchanged: true},
+		{name: "empty with a body too large", as: "owner", method: "DELETE", path: "/api/v1/trash",
+			body: `{"reason":"` + strings.Repeat("x", 1<<20) + `"}`, status: 413, unchanged: true},
+		{name: "empty with an unknown field", as: "owner", method: "DELETE", path: "/api/v1/trash", body: `{"why":"x"}`, status: 422, unchanged: true},
 		{name: "empty another's as admin", as: "admin", method: "DELETE", path: "/api/v1/trash?owner={other_id}", status: 200, want: []string{`{"purged":1}`},
 			after: func(t *testing.T, e *apiEnv) {
 				if !e.exists("trashed") || e.exists("foreign_trashed") {
