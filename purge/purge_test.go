@@ -8,14 +8,15 @@ import (
 	"testing"
 	"time"
 
+	"shelf/service/servicetest"
 	"shelf/store/storetest"
 )
 
 // trashedFixture has n items of Alice's trashed 40 days ago, with the clock
 // now; the job's retention is 30 days.
-func trashedFixture(t *testing.T, n int) *storetest.Fixture {
+func trashedFixture(t *testing.T, n int) *servicetest.Fixture {
 	t.Helper()
-	f := storetest.NewFixture(t, storetest.OpenSQLite(t))
+	f := servicetest.NewFixture(t, storetest.OpenSQLite(t))
 	for i := range n {
 		it := f.Item(f.Alice, fmt.Sprintf("Old %d", i))
 		f.Trash(f.Alice, it.ID)

@@ -3,7 +3,7 @@ package service_test
 import (
 	"context"
 	"fmt"
-	"shelf/store/storetest"
+	"shelf/service/servicetest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,8 +24,8 @@ func busy(err error) bool {
 	return strings.Contains(s, "SQLITE_BUSY") || strings.Contains(s, "database is locked")
 }
 
-// together is storetest.Together: n goroutines released at once.
-var together = storetest.Together
+// together is servicetest.Together: n goroutines released at once.
+var together = servicetest.Together
 
 func TestConcurrentTrashOfOneItem(t *testing.T) {
 	f := newFixture(t)

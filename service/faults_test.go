@@ -7,15 +7,15 @@ import (
 	"time"
 
 	"shelf"
-	"shelf/store/storetest"
+	"shelf/service/servicetest"
 )
 
 // failAudit makes SQLite refuse to insert the audit event of this action (on
 // this entity, when entityID is not 0): a real database fault in the middle
 // of a use case, after its change has been made.
-func failAudit(t *testing.T, f *storetest.Fixture, action string, entityID int64) {
+func failAudit(t *testing.T, f *servicetest.Fixture, action string, entityID int64) {
 	t.Helper()
-	when := "NEW.action = " + storetest.Quote(action)
+	when := "NEW.action = " + servicetest.Quote(action)
 	if entityID != 0 {
 		when += " AND NEW.entity_id = " + strconv.FormatInt(entityID, 10)
 	}
@@ -154,7 +154,7 @@ func TestFailureLeavesNoPartialChange(t *testing.T) {
 		failAudit(t, f, shelf.ActionItemRestore, b.ID)
 		_, err = f.Svc.RestoreCohort(f.Ctx, f.Alice, res.Cohort)
 		wantFailed(t, err, "restore cohort")
-		if n := f.Count("SELECT count(*) FROM items WHERE deleted_cohort = %s", storetest.Quote(res.Cohort)); n != 3 {
+		if n := f.Count("SELECT count(*) FROM items WHERE deleted_cohort = %s", servicetest.Quote(res.Cohort)); n != 3 {
 			t.Errorf("items still in the Trash with the cohort: want 3, got %d", n)
 		}
 		wantAuditTotal(t, f, 3)
@@ -216,7 +216,7 @@ func TestFailureLeavesNoPartialChange(t *testing.T) {
 }
 
 // wantWhole checks that a trashed item is still there with its notes and loans.
-func wantWhole(t *testing.T, f *storetest.Fixture, id int64, notes, loans int) {
+func wantWhole(t *testing.T, f *servicetest.Fixture, id int64, notes, loans int) {
 	t.Helper()
 	if !f.IsTrashed(id) {
 		t.Errorf("item %d: want still in the Trash", id)
@@ -229,12 +229,12 @@ func wantWhole(t *testing.T, f *storetest.Fixture, id int64, notes, loans int) {
 	}
 }
 
-func wantNoAudit(t *testing.T, f *storetest.Fixture) {
+func wantNoAudit(t *testing.T, f *servicetest.Fixture) {
 	t.Helper()
 	wantAuditTotal(t, f, 0)
 }
 
-func wantAuditTotal(t *testing.T, f *storetest.Fixture, want int) {
+func wantAuditTotal(t *testing.T, f *servicetest.Fixture, want int) {
 	t.Helper()
 	if n := f.AuditTotal(); n != want {
 		t.Errorf("audit events: want %d, got %d", want, n)

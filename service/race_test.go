@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"shelf"
+	"shelf/service/servicetest"
 	"shelf/store"
 	"shelf/store/storetest"
 )
@@ -75,7 +76,7 @@ const (
 )
 
 func raceRun(t *testing.T, db *store.DB, seed uint64) {
-	f := storetest.NewFixture(t, db)
+	f := servicetest.NewFixture(t, db)
 	var items []int64
 	var cats []int64
 	for i := range raceCategories {
@@ -198,7 +199,7 @@ func raceRun(t *testing.T, db *store.DB, seed uint64) {
 
 // checkSerializable holds the calls, the audit log and the database to one
 // serial story.
-func checkSerializable(t *testing.T, f *storetest.Fixture, items, cats []int64, calls []raceCall) {
+func checkSerializable(t *testing.T, f *servicetest.Fixture, items, cats []int64, calls []raceCall) {
 	events := f.Events()
 	byReq := map[string][]shelf.AuditEvent{}
 	for _, e := range events {
@@ -319,7 +320,7 @@ func checkSerializable(t *testing.T, f *storetest.Fixture, items, cats []int64, 
 			}
 			continue
 		case itemTrashed:
-			if n := f.Count("SELECT count(*) FROM items WHERE id = %d AND deleted_cohort = %s", id, storetest.Quote(l.cohort)); n != 1 {
+			if n := f.Count("SELECT count(*) FROM items WHERE id = %d AND deleted_cohort = %s", id, servicetest.Quote(l.cohort)); n != 1 {
 				t.Errorf("item %d: want in the Trash with cohort %s, as the log says", id, l.cohort)
 			}
 		case itemLive:
@@ -380,7 +381,7 @@ func sameSet(a, b []int64) bool {
 // surface as an error after the bounded retries.
 func TestOpposingLockOrders(t *testing.T) {
 	run := func(t *testing.T, db *store.DB) {
-		f := storetest.NewFixture(t, db)
+		f := servicetest.NewFixture(t, db)
 		for round := range 5 {
 			var ids []int64
 			for i := range 6 {

@@ -11,13 +11,13 @@ import (
 
 	"shelf"
 	"shelf/service"
+	"shelf/service/servicetest"
 	"shelf/store"
-	"shelf/store/storetest"
 )
 
 // newFixture opens a fresh, migrated SQLite file with the suite's three users
 // (an admin, Alice and Bob) and a service on a settable clock.
-func newFixture(t *testing.T) *storetest.Fixture {
+func newFixture(t *testing.T) *servicetest.Fixture {
 	t.Helper()
 	db, err := store.Open(t.Context(), "sqlite:"+filepath.Join(t.TempDir(), "shelf.db"))
 	if err != nil {
@@ -27,13 +27,13 @@ func newFixture(t *testing.T) *storetest.Fixture {
 	if _, err := db.Migrate(t.Context()); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
-	return storetest.NewFixture(t, db)
+	return servicetest.NewFixture(t, db)
 }
 
 // wantCode fails the test unless err has the wanted code ("" for success).
 func wantCode(t *testing.T, err error, want, what string) {
 	t.Helper()
-	storetest.WantCode(t, err, want, what)
+	servicetest.WantCode(t, err, want, what)
 }
 
 const day = 24 * time.Hour
@@ -160,7 +160,7 @@ func TestEmptyTrashPurgesOnlyTheActorsTrash(t *testing.T) {
 	if !f.IsTrashed(bobs.ID) || !f.Exists("notes", bobsNote.ID) || !f.IsTrashed(admins.ID) {
 		t.Errorf("want Bob's and the admin's trashed items (and Bob's note) untouched")
 	}
-	if c := f.Count("SELECT count(*) FROM audit_events WHERE action = %s", storetest.Quote(shelf.ActionItemPurge)); c != many {
+	if c := f.Count("SELECT count(*) FROM audit_events WHERE action = %s", servicetest.Quote(shelf.ActionItemPurge)); c != many {
 		t.Errorf("item.purge events: want %d, got %d", many, c)
 	}
 
@@ -301,7 +301,7 @@ func TestAuthenticate(t *testing.T) {
 		t.Errorf("new user: want email ann@example.com and role member, got %q and %q", u.Email, u.Role)
 	}
 	if c := f.Count("SELECT count(*) FROM users WHERE id = %d AND password_hash LIKE '$argon2id$%%' AND password_hash NOT LIKE %s",
-		u.ID, storetest.Quote("%"+password+"%")); c != 1 {
+		u.ID, servicetest.Quote("%"+password+"%")); c != 1 {
 		t.Errorf("stored password: want an Argon2id hash, not the password, got %d matching rows", c)
 	}
 
@@ -343,7 +343,7 @@ func TestAPITokens(t *testing.T) {
 	if !strings.HasPrefix(secret, "shelf_") || len(secret) < 40 {
 		t.Errorf("secret: want a long shelf_ token, got %q", secret)
 	}
-	if c := f.Count("SELECT count(*) FROM api_tokens WHERE secret_hash = %s", storetest.Quote(secret)); c != 0 {
+	if c := f.Count("SELECT count(*) FROM api_tokens WHERE secret_hash = %s", servicetest.Quote(secret)); c != 0 {
 		t.Errorf("stored secret: want only its hash kept, found it in clear")
 	}
 	u, err := f.Svc.AuthenticateToken(f.Ctx, secret)

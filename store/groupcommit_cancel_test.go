@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"shelf/service/servicetest"
 	"shelf/store"
 	"shelf/store/storetest"
 )
@@ -17,7 +18,7 @@ import (
 // while its write runs is rolled back alone.
 
 func TestGroupCommitCancelledCallerNeverRuns(t *testing.T) {
-	f := storetest.NewFixture(t, storetest.OpenSQLite(t))
+	f := servicetest.NewFixture(t, storetest.OpenSQLite(t))
 	release := holdWriter(t, f.DB)
 	other := make(chan error, 1)
 	neverRan := cancelQueued(t, f, func() {
@@ -34,7 +35,7 @@ func TestGroupCommitCancelledCallerNeverRuns(t *testing.T) {
 }
 
 func TestGroupCommitCancelledDuringItsWriteRollsBack(t *testing.T) {
-	f := storetest.NewFixture(t, storetest.OpenSQLite(t))
+	f := servicetest.NewFixture(t, storetest.OpenSQLite(t))
 	release := holdWriter(t, f.DB)
 	ctx, cancel := context.WithCancel(f.Ctx)
 	errs := make([]error, 3)
@@ -70,7 +71,7 @@ func TestGroupCommitCancelledDuringItsWriteRollsBack(t *testing.T) {
 // already taken but cannot begin yet (another user of the connection holds
 // it): the caller is answered at once, and its fn never runs.
 func TestGroupCommitCancelledWhileTheWriterBegins(t *testing.T) {
-	f := storetest.NewFixture(t, storetest.OpenSQLite(t))
+	f := servicetest.NewFixture(t, storetest.OpenSQLite(t))
 	conn, err := f.DB.SQL().Conn(t.Context())
 	if err != nil {
 		t.Fatal(err)
@@ -90,7 +91,7 @@ func TestGroupCommitCancelledWhileTheWriterBegins(t *testing.T) {
 // gives up once it is queued, after then has queued more, and checks that the
 // caller is answered at once with context.Canceled. It returns a check, for
 // when the writer is free again, that the write's fn never ran.
-func cancelQueued(t *testing.T, f *storetest.Fixture, then func()) (neverRan func()) {
+func cancelQueued(t *testing.T, f *servicetest.Fixture, then func()) (neverRan func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(f.Ctx)
 	ran := make(chan struct{}, 1)

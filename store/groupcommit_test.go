@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"shelf"
+	"shelf/service/servicetest"
 	"shelf/store"
 	"shelf/store/storetest"
 )
@@ -54,14 +55,14 @@ var errBlocker = errors.New("the write that holds the queue")
 func queued() { time.Sleep(150 * time.Millisecond) }
 
 // addCategory is a write that inserts a category of the fixture's Alice.
-func addCategory(f *storetest.Fixture, name string) func(*store.Tx) error {
+func addCategory(f *servicetest.Fixture, name string) func(*store.Tx) error {
 	return func(tx *store.Tx) error {
 		_, err := tx.InsertCategory(f.Ctx, shelf.Category{OwnerID: f.Alice.UserID, Name: name})
 		return err
 	}
 }
 
-func categoryNames(t *testing.T, f *storetest.Fixture) []string {
+func categoryNames(t *testing.T, f *servicetest.Fixture) []string {
 	t.Helper()
 	var names []string
 	err := f.DB.Read(f.Ctx, func(tx *store.Tx) error {
@@ -96,7 +97,7 @@ func (s *statsDelta) get() (batches, writes int64) {
 }
 
 func TestGroupCommitBatchesConcurrentWrites(t *testing.T) {
-	f := storetest.NewFixture(t, storetest.OpenSQLite(t))
+	f := servicetest.NewFixture(t, storetest.OpenSQLite(t))
 	const n = 24
 	release := holdWriter(t, f.DB)
 	stats := newStatsDelta(f.DB)
@@ -127,7 +128,7 @@ func TestGroupCommitBatchesConcurrentWrites(t *testing.T) {
 }
 
 func TestGroupCommitIsolatesFailingWrites(t *testing.T) {
-	f := storetest.NewFixture(t, storetest.OpenSQLite(t))
+	f := servicetest.NewFixture(t, storetest.OpenSQLite(t))
 	release := holdWriter(t, f.DB)
 	stats := newStatsDelta(f.DB)
 	errFailed := errors.New("the use case refuses")
@@ -177,7 +178,7 @@ func TestGroupCommitIsolatesFailingWrites(t *testing.T) {
 				t.Errorf("write %s: want its panic raised again in the caller, got %v (error %v)", w.name, panics[i], errs[i])
 			}
 		case shelf.ECONFLICT:
-			storetest.WantCode(t, errs[i], shelf.ECONFLICT, "write "+w.name)
+			servicetest.WantCode(t, errs[i], shelf.ECONFLICT, "write "+w.name)
 		default:
 			if !errors.Is(errs[i], errFailed) {
 				t.Errorf("write %s: want its own error back, got %v", w.name, errs[i])
@@ -197,7 +198,7 @@ func TestGroupCommitIsolatesFailingWrites(t *testing.T) {
 }
 
 func TestGroupCommitRunsWritesInArrivalOrder(t *testing.T) {
-	f := storetest.NewFixture(t, storetest.OpenSQLite(t))
+	f := servicetest.NewFixture(t, storetest.OpenSQLite(t))
 	release := holdWriter(t, f.DB)
 	const n = 6
 	var mu sync.Mutex
@@ -238,7 +239,7 @@ func TestGroupCommitRunsWritesInArrivalOrder(t *testing.T) {
 }
 
 func TestGroupCommitKeepsTheAuditChain(t *testing.T) {
-	f := storetest.NewFixture(t, storetest.OpenSQLite(t))
+	f := servicetest.NewFixture(t, storetest.OpenSQLite(t))
 	var ids []int64
 	for i := range 40 {
 		ids = append(ids, f.Item(f.Alice, fmt.Sprintf("item %d", i)).ID)
@@ -265,7 +266,7 @@ func TestGroupCommitKeepsTheAuditChain(t *testing.T) {
 // deferred foreign key, checked only at COMMIT) and checks that every write
 // of the batch is told so and none is visible, and that the writer goes on.
 func TestGroupCommitFailedCommitFailsTheBatch(t *testing.T) {
-	f := storetest.NewFixture(t, storetest.OpenSQLite(t))
+	f := servicetest.NewFixture(t, storetest.OpenSQLite(t))
 	for _, q := range []string{
 		`CREATE TABLE gc_parent (id INTEGER PRIMARY KEY)`,
 		`CREATE TABLE gc_child (parent INTEGER REFERENCES gc_parent (id) DEFERRABLE INITIALLY DEFERRED)`,
@@ -303,7 +304,7 @@ func TestGroupCommitFailedCommitFailsTheBatch(t *testing.T) {
 
 func TestGroupCommitAnswersPendingWritesOnClose(t *testing.T) {
 	db := storetest.OpenSQLite(t)
-	f := storetest.NewFixture(t, db)
+	f := servicetest.NewFixture(t, db)
 	if err := db.Write(f.Ctx, addCategory(f, "first")); err != nil {
 		t.Fatal(err)
 	}

@@ -11,8 +11,8 @@ import (
 
 	"shelf"
 	"shelf/service"
+	"shelf/service/servicetest"
 	"shelf/store"
-	"shelf/store/storetest"
 )
 
 // openSQLite opens a fresh, migrated SQLite file in the test's temporary
@@ -37,10 +37,6 @@ func openSQLiteAt(t *testing.T, path string) *store.DB {
 		t.Fatalf("migrate: %v", err)
 	}
 	return db
-}
-
-func TestSQLiteConformance(t *testing.T) {
-	storetest.Run(t, openSQLite)
 }
 
 func TestSQLiteMigrateIsIdempotent(t *testing.T) {
@@ -235,7 +231,7 @@ func TestSQLiteTwoInstancesNeverBusy(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "shelf.db")
 	db1 := openSQLiteAt(t, path)
 	db2 := openSQLiteAt(t, path)
-	f := storetest.NewFixture(t, db1)
+	f := servicetest.NewFixture(t, db1)
 	svc2 := service.New(db2, service.WithClock(f.Clock.Now))
 
 	const perWorker = 40

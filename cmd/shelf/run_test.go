@@ -15,8 +15,8 @@ import (
 
 	"shelf"
 	"shelf/service"
+	"shelf/service/servicetest"
 	"shelf/store"
-	"shelf/store/storetest"
 )
 
 // cliResult is what one run of the command line printed and returned.
@@ -79,18 +79,18 @@ func openDB(t *testing.T, dsn string) (*store.DB, func()) {
 
 // openFixture opens the database with the conformance suite's users added,
 // for seeding it.
-func openFixture(t *testing.T, dsn string) (*storetest.Fixture, func()) {
+func openFixture(t *testing.T, dsn string) (*servicetest.Fixture, func()) {
 	t.Helper()
 	db, closeDB := openDB(t, dsn)
-	return storetest.NewFixture(t, db), closeDB
+	return servicetest.NewFixture(t, db), closeDB
 }
 
 // openCheck opens the database again, adding nothing, for checking what a
 // command did.
-func openCheck(t *testing.T, dsn string) *storetest.Fixture {
+func openCheck(t *testing.T, dsn string) *servicetest.Fixture {
 	t.Helper()
 	db, _ := openDB(t, dsn)
-	return &storetest.Fixture{T: t, Ctx: t.Context(), DB: db, Svc: service.New(db)}
+	return &servicetest.Fixture{T: t, Ctx: t.Context(), DB: db, Svc: service.New(db)}
 }
 
 func TestCLIMigrate(t *testing.T) {
@@ -245,7 +245,7 @@ func purgedCount(t *testing.T, out string) int {
 
 // seedEvents writes a few audit events of different kinds and returns how
 // many.
-func seedEvents(t *testing.T, f *storetest.Fixture) int {
+func seedEvents(t *testing.T, f *servicetest.Fixture) int {
 	t.Helper()
 	a := f.Item(f.Alice, "Lamp \"brass\" ✓")
 	b := f.Item(f.Alice, "Rug")
@@ -333,7 +333,7 @@ func TestCLIAuditVerify(t *testing.T) {
 		}
 	}
 
-	if !storetest.Tamper(t, f.DB, 2, "nothing happened") {
+	if !servicetest.Tamper(t, f.DB, 2, "nothing happened") {
 		t.Fatal("tamper: SQLite must allow it once the trigger is dropped")
 	}
 	closeDB()
@@ -387,7 +387,7 @@ func TestCLIPurgeSummaryOnFailure(t *testing.T) {
 		f.Clock.Advance(time.Hour)
 		ids = append(ids, it.ID)
 	}
-	if !storetest.FailAuditInserts(t, f.DB, shelf.ActionItemPurge) {
+	if !servicetest.FailAuditInserts(t, f.DB, shelf.ActionItemPurge) {
 		t.Fatal("inject an audit failure: SQLite must allow it")
 	}
 	closeDB()

@@ -1,3 +1,6 @@
+// Package storetest opens the temporary databases that Shelf's tests run on:
+// a migrated SQLite file in the test's directory, or a schema of its own in a
+// PostgreSQL database made for the test run (dropped by Main at the end).
 package storetest
 
 import (

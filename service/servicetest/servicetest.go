@@ -1,13 +1,15 @@
-// Package storetest is the conformance suite every database engine of Shelf
-// must pass. It drives the real service over a real database and checks the
-// raw state of the tables afterwards, so a rule that holds only in Go (and not
-// in the schema or the transaction) fails here.
+// Package servicetest is the conformance suite of Shelf's use cases: every
+// rule of the service must hold on every database engine. It drives the real
+// service over a real database and checks the raw state of the tables
+// afterwards, so a rule that holds only in Go (and not in the schema or the
+// transaction) fails here. Its Fixture (a service, a settable clock and three
+// users) is shared by the other packages' tests.
 //
 // An engine's test calls Run with a function that opens a fresh, migrated,
-// empty database and closes it when the test ends:
+// empty database (store/storetest opens them) and closes it when the test ends:
 //
-//	storetest.Run(t, func(t *testing.T) *store.DB { … })
-package storetest
+//	servicetest.Run(t, func(t *testing.T) *store.DB { … })
+package servicetest
 
 import (
 	"context"
