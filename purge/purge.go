@@ -12,10 +12,6 @@ import (
 	"shelf/service"
 )
 
-// retentionLock names the lock that keeps the retention purge to one
-// instance at a time.
-const retentionLock = 0x5e1f_0001
-
 // Job is the background retention purge.
 type Job struct {
 	Service   *service.Service
@@ -70,12 +66,7 @@ func (j *Job) Once(ctx context.Context) int {
 	before := j.Service.Now().Add(-j.Retention)
 	reqID := "purge-" + service.NewRequestID()
 	start := time.Now()
-	var n int
-	ran, err := j.Service.DB().Exclusive(ctx, retentionLock, func() error {
-		var err error
-		n, err = j.Service.PurgeTrashedBefore(ctx, shelf.System(reqID), before, j.batch(), j.yield(ctx))
-		return err
-	})
+	n, ran, err := j.Service.RetentionPurge(ctx, shelf.System(reqID), before, j.batch(), j.yield(ctx))
 	if !ran && err == nil {
 		log.Debug("retention purge running on another instance", "request_id", reqID)
 		return 0

@@ -176,6 +176,21 @@ func (s *Service) PurgeTrashedBefore(ctx context.Context, a shelf.Actor, before 
 	}
 }
 
+// retentionLock names the lock that keeps the retention purge to one
+// instance at a time.
+const retentionLock = 0x5e1f_0001
+
+// RetentionPurge is PurgeTrashedBefore run by at most one instance at a
+// time: ran is false, and nothing is purged, while another instance runs it.
+func (s *Service) RetentionPurge(ctx context.Context, a shelf.Actor, before time.Time, batch int, progress PurgeProgress) (n int, ran bool, err error) {
+	ran, err = s.db.Exclusive(ctx, retentionLock, func() error {
+		var err error
+		n, err = s.PurgeTrashedBefore(ctx, a, before, batch, progress)
+		return err
+	})
+	return n, ran, err
+}
+
 // PurgeImpact says what deleting a trashed item forever would take with it.
 func (s *Service) PurgeImpact(ctx context.Context, a shelf.Actor, id int64) (shelf.Impact, error) {
 	return s.impact(ctx, a, id, true)

@@ -38,8 +38,12 @@ func New(db *store.DB, opts ...Option) *Service {
 	return s
 }
 
-// DB returns the database the service runs on.
-func (s *Service) DB() *store.DB { return s.db }
+// Ping reports whether the database answers, for readiness checks.
+func (s *Service) Ping(ctx context.Context) error { return s.db.Ping(ctx) }
+
+// Engine names the database engine the service runs on: "sqlite" or
+// "postgres".
+func (s *Service) Engine() string { return s.db.Engine() }
 
 // Now returns the service's current time, in UTC to the microsecond (what the
 // store keeps).

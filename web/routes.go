@@ -132,7 +132,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 // readyz answers 503 with Retry-After while the database does not answer.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	if err := s.svc.DB().Ping(r.Context()); err != nil {
+	if err := s.svc.Ping(r.Context()); err != nil {
 		w.Header().Set("Retry-After", "5")
 		w.WriteHeader(http.StatusServiceUnavailable)
 		_, _ = w.Write([]byte("database unavailable\n"))

@@ -22,10 +22,10 @@ func (r *runner) purgeReads(ctx context.Context) ([]result, error) {
 		return nil, fmt.Errorf("purge-reads needs the in-process Shelf (it seeds and purges the database itself)")
 	}
 	svc := r.svc
-	if err := seedTrashed(ctx, svc, r.c.purgeItems, svc.Now(), r.out); err != nil {
+	if err := seedTrashed(ctx, r.db, svc, r.c.purgeItems, svc.Now(), r.out); err != nil {
 		return nil, err
 	}
-	_, _ = svc.DB().SQL().ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
+	_ = r.db.Checkpoint(ctx)
 
 	read := r.shelf.workload("list-html")
 	read.name, read.pace = "purge-reads", r.c.purgeReadRate

@@ -59,7 +59,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			r.rss = startRSS(c.pid)
 		}
 	default:
-		svc, closeAll, err := inProcessShelf(ctx, c, stderr)
+		db, svc, closeAll, err := inProcessShelf(ctx, c, stderr)
 		if err != nil {
 			return err
 		}
@@ -69,8 +69,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		defer srv.close()
-		r.svc, r.web = svc, handler
-		if r.shelf, err = shelfTargetAt(ctx, c, client, srv.base, svc); err != nil {
+		r.db, r.svc, r.web = db, svc, handler
+		if r.shelf, err = shelfTargetAt(ctx, c, client, srv.base, db, svc); err != nil {
 			return err
 		}
 		r.rss = startRSS(procmem.Self)
@@ -96,7 +96,8 @@ type runner struct {
 	shelf     *shelfTarget
 	baseline  *baselineTarget
 	custom    bool
-	svc       *service.Service // in-process only
+	db        *store.DB        // in-process only
+	svc       *service.Service // in-process only, over db
 	web       *web.Server      // in-process only
 	inProcess bool
 	rss       *rssSampler
@@ -170,9 +171,9 @@ func (r *runner) measure(ctx context.Context, w workload) result {
 		return measure(ctx, r.client, w, r.c.conns, r.c.warmup, r.c.duration, r.rss)
 	}
 	var c0, w0 int64
-	w.onStart = func() { c0, w0 = r.svc.DB().WriteStats() }
+	w.onStart = func() { c0, w0 = r.db.WriteStats() }
 	res := measure(ctx, r.client, w, r.c.conns, r.c.warmup, r.c.duration, r.rss)
-	c1, w1 := r.svc.DB().WriteStats()
+	c1, w1 := r.db.WriteStats()
 	res.commits, res.writes = c1-c0, w1-w0
 	return res
 }
@@ -199,42 +200,42 @@ func (c config) dbLabel() string {
 }
 
 // inProcessShelf opens (and seeds) the SQLite file of the in-process Shelf.
-func inProcessShelf(ctx context.Context, c config, log io.Writer) (*service.Service, func(), error) {
+func inProcessShelf(ctx context.Context, c config, log io.Writer) (*store.DB, *service.Service, func(), error) {
 	path, cleanup := c.db, func() {}
 	if path == "" {
 		dir, err := os.MkdirTemp("", "shelf-load-")
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		path, cleanup = filepath.Join(dir, "load.db"), func() { os.RemoveAll(dir) }
 	}
 	db, err := store.Open(ctx, "sqlite:"+path)
 	if err != nil {
 		cleanup()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	closeAll := func() { db.Close(); cleanup() }
 	if _, err := db.Migrate(ctx); err != nil {
 		closeAll()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	svc := service.New(db)
-	if _, err := seedItems(ctx, svc, c.items, log); err != nil {
+	if _, err := seedItems(ctx, db, svc, c.items, log); err != nil {
 		closeAll()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	// note: start from a checkpointed WAL, as a server that has been idle.
-	_, _ = db.SQL().ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
-	return svc, closeAll, nil
+	_ = db.Checkpoint(ctx)
+	return db, svc, closeAll, nil
 }
 
 // shelfTargetAt logs in to the in-process Shelf and finds the seeded ids.
-func shelfTargetAt(ctx context.Context, c config, client *http.Client, base string, svc *service.Service) (*shelfTarget, error) {
+func shelfTargetAt(ctx context.Context, c config, client *http.Client, base string, db *store.DB, svc *service.Service) (*shelfTarget, error) {
 	cr, err := login(ctx, client, base, defaultEmail, defaultPassword)
 	if err != nil {
 		return nil, err
 	}
-	info, err := seedItems(ctx, svc, 0, io.Discard)
+	info, err := seedItems(ctx, db, svc, 0, io.Discard)
 	if err != nil {
 		return nil, err
 	}
@@ -296,11 +297,11 @@ func seedOnly(ctx context.Context, c config, out io.Writer) error {
 	if _, err := db.Migrate(ctx); err != nil {
 		return err
 	}
-	info, err := seedItems(ctx, service.New(db), c.items, out)
+	info, err := seedItems(ctx, db, service.New(db), c.items, out)
 	if err != nil {
 		return err
 	}
-	_, _ = db.SQL().ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
+	_ = db.Checkpoint(ctx)
 	fmt.Fprintf(out, "seeded %s: user %s (password %q), live item ids %d:%d\n", c.db, defaultEmail, defaultPassword, info.firstID, info.lastID)
 	fmt.Fprintf(out, "serve it:  shelf serve --db sqlite:%s --rate-limit 0 --addr 127.0.0.1:8090\n", c.db)
 	fmt.Fprintf(out, "load it:   shelf-load --base http://127.0.0.1:8090 --ids %d:%d --pid <server pid>\n", info.firstID, info.lastID)

@@ -81,7 +81,7 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	fmt.Fprintf(env.stdout, "Shelf is listening on http://%s\n", ln.Addr())
-	log.Info("listening", "addr", ln.Addr().String(), "db", svc.DB().Engine(), "gc_percent", gc.Percent, "memory_limit", gc.MemoryLimit)
+	log.Info("listening", "addr", ln.Addr().String(), "db", svc.Engine(), "gc_percent", gc.Percent, "memory_limit", gc.MemoryLimit)
 
 	bgCtx, stopBg := context.WithCancel(context.Background())
 	var bg sync.WaitGroup

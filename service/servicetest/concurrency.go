@@ -230,3 +230,43 @@ func testConcurrentPurgersNeverCollide(t *testing.T, f *Fixture) {
 		t.Errorf("audit chain after concurrent purges: %v %+v", err, brk)
 	}
 }
+
+// testRetentionPurgeOneInstance: the retention purge runs on one instance at
+// a time. On PostgreSQL a second RetentionPurge, started while the first
+// holds the lock, does nothing and says so; SQLite, whose instances cannot
+// share a database file across machines, runs it regardless.
+func testRetentionPurgeOneInstance(t *testing.T, f *Fixture) {
+	it := f.Item(f.Alice, "Old kettle")
+	f.Trash(f.Alice, it.ID)
+	f.Clock.Advance(31 * 24 * time.Hour)
+	before := f.Clock.Now().Add(-30 * 24 * time.Hour)
+	var inner struct {
+		n   int
+		ran bool
+		err error
+	}
+	called := false
+	n, ran, err := f.Svc.RetentionPurge(f.Ctx, shelf.System("outer"), before, 0, func(done, total int) {
+		if called {
+			return
+		}
+		called = true
+		inner.n, inner.ran, inner.err = f.Svc.RetentionPurge(f.Ctx, shelf.System("inner"), before, 0, nil)
+	})
+	if err != nil || !ran || inner.err != nil {
+		t.Fatalf("retention purges: outer ran %v, %v; inner %v", ran, err, inner.err)
+	}
+	switch f.Svc.Engine() {
+	case "postgres":
+		if inner.ran || inner.n != 0 || n != 1 {
+			t.Fatalf("postgres: want the inner purge refused by the lock and the outer to purge 1, got inner ran %v purged %d, outer purged %d", inner.ran, inner.n, n)
+		}
+	default:
+		if !inner.ran || inner.n+n != 1 {
+			t.Fatalf("%s: want both to run and 1 purged in all, got inner ran %v purged %d, outer purged %d", f.Svc.Engine(), inner.ran, inner.n, n)
+		}
+	}
+	if f.Exists("items", it.ID) {
+		t.Fatalf("item %d is still there after the retention purge", it.ID)
+	}
+}

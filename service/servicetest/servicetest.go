@@ -67,6 +67,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"LendRacesTrash", testLendRacesTrash},
 		{"RestoreRacesPurge", testRestoreRacesPurge},
 		{"ConcurrentPurgersNeverCollide", testConcurrentPurgersNeverCollide},
+		{"RetentionPurgeOneInstance", testRetentionPurgeOneInstance},
 		{"ReadOneRunsOneStatement", testReadOneRunsOneStatement},
 	}
 	for _, tc := range tests {
