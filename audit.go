@@ -21,12 +21,16 @@ const (
 // append-only, and each carries the hash of the one before it, so a changed
 // or removed row breaks the chain.
 type AuditEvent struct {
-	ID         int64           `json:"id"`
-	At         time.Time       `json:"at"`
-	ActorID    *int64          `json:"actor_id"`
-	Action     string          `json:"action"`
-	EntityType string          `json:"entity_type"`
-	EntityID   int64           `json:"entity_id"`
+	ID         int64     `json:"id"`
+	At         time.Time `json:"at"`
+	ActorID    *int64    `json:"actor_id"`
+	Action     string    `json:"action"`
+	EntityType string    `json:"entity_type"`
+	EntityID   int64     `json:"entity_id"`
+	// OwnerID is the owner of the thing the event is about: who hears of it
+	// on the event stream and through webhooks. Null in events written
+	// before Shelf recorded it.
+	OwnerID    *int64          `json:"owner_id"`
 	Cohort     string          `json:"cohort"`
 	Summary    string          `json:"summary"`
 	Snapshot   json.RawMessage `json:"snapshot"`

@@ -125,7 +125,7 @@ func (s *Service) DeleteCategory(ctx context.Context, a shelf.Actor, id int64) (
 		if !ok {
 			return notFound("Category")
 		}
-		return s.audit(ctx, tx, a, shelf.ActionCategoryDelete, "category", c.ID, "",
+		return s.audit(ctx, tx, a, c.OwnerID, shelf.ActionCategoryDelete, "category", c.ID, "",
 			fmt.Sprintf("Deleted category “%s”; %d items became uncategorised", c.Name, n),
 			map[string]any{"category": map[string]any{"id": c.ID, "owner_id": c.OwnerID, "name": c.Name}, "items_uncategorised": n})
 	})

@@ -93,7 +93,7 @@ func (s *Service) DeleteNote(ctx context.Context, a shelf.Actor, id int64) (shel
 		if !ok {
 			return notFound("Note")
 		}
-		return s.audit(ctx, tx, a, shelf.ActionNoteDelete, "note", n.ID, "",
+		return s.audit(ctx, tx, a, it.OwnerID, shelf.ActionNoteDelete, "note", n.ID, "",
 			fmt.Sprintf("Deleted a note on “%s”", it.Name), map[string]any{"note": n})
 	})
 	return n, err

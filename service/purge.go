@@ -48,7 +48,7 @@ func (s *Service) purgeOne(ctx context.Context, tx *store.Tx, a shelf.Actor, it 
 	if reason != "" {
 		snap["reason"] = reason
 	}
-	return s.audit(ctx, tx, a, shelf.ActionItemPurge, "item", it.ID, it.Cohort, summary, snap)
+	return s.audit(ctx, tx, a, it.OwnerID, shelf.ActionItemPurge, "item", it.ID, it.Cohort, summary, snap)
 }
 
 // PurgeItem deletes one item in the Trash forever, with its notes and loans.

@@ -95,8 +95,9 @@ func ownerScope(a shelf.Actor, allOwners bool) *int64 {
 	return &id
 }
 
-// audit appends one event in tx, recording who did what, from where.
-func (s *Service) audit(ctx context.Context, tx *store.Tx, a shelf.Actor, action, entityType string, entityID int64,
+// audit appends one event in tx, recording who did what, from where, about
+// whose thing (owner: who hears of it on the event stream and webhooks).
+func (s *Service) audit(ctx context.Context, tx *store.Tx, a shelf.Actor, owner int64, action, entityType string, entityID int64,
 	cohort, summary string, snapshot any) error {
 	snap, err := json.Marshal(snapshot)
 	if err != nil {
@@ -108,7 +109,7 @@ func (s *Service) audit(ctx context.Context, tx *store.Tx, a shelf.Actor, action
 		actorID = &id
 	}
 	_, err = tx.AppendAudit(ctx, shelf.AuditEvent{
-		At: s.Now(), ActorID: actorID, Action: action, EntityType: entityType, EntityID: entityID,
+		At: s.Now(), ActorID: actorID, OwnerID: &owner, Action: action, EntityType: entityType, EntityID: entityID,
 		Cohort: cohort, Summary: summary, Snapshot: snap, RequestID: a.RequestID, RemoteAddr: a.RemoteAddr,
 	})
 	return err

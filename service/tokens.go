@@ -118,7 +118,7 @@ func (s *Service) DeleteToken(ctx context.Context, a shelf.Actor, id int64) erro
 		// note: revoking a token is destructive (whatever used it stops
 		// working), so it is audited like the other deletes; the snapshot
 		// never holds the secret's hash.
-		return s.audit(ctx, tx, a, shelf.ActionTokenDelete, "token", tk.ID, "",
+		return s.audit(ctx, tx, a, tk.UserID, shelf.ActionTokenDelete, "token", tk.ID, "",
 			fmt.Sprintf("Revoked the API token “%s”", tk.Name),
 			map[string]any{"token": map[string]any{"id": tk.ID, "user_id": tk.UserID, "name": tk.Name,
 				"created_at": tk.CreatedAt, "last_used_at": tk.LastUsedAt}})

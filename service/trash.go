@@ -55,7 +55,7 @@ func (s *Service) trashOne(ctx context.Context, tx *store.Tx, a shelf.Actor, it 
 	if reason != "" {
 		snap["reason"] = reason
 	}
-	return s.audit(ctx, tx, a, shelf.ActionItemTrash, "item", it.ID, cohort,
+	return s.audit(ctx, tx, a, it.OwnerID, shelf.ActionItemTrash, "item", it.ID, cohort,
 		fmt.Sprintf("Moved “%s” to the Trash", it.Name), snap)
 }
 
@@ -194,7 +194,7 @@ func (s *Service) restoreOne(ctx context.Context, tx *store.Tx, a shelf.Actor, i
 	if name != before.Name {
 		summary = fmt.Sprintf("Restored “%s” from the Trash as “%s”", before.Name, name)
 	}
-	err = s.audit(ctx, tx, a, shelf.ActionItemRestore, "item", it.ID, before.Cohort, summary,
+	err = s.audit(ctx, tx, a, before.OwnerID, shelf.ActionItemRestore, "item", it.ID, before.Cohort, summary,
 		map[string]any{"item": snapItem(before)})
 	return it, err
 }

@@ -187,7 +187,7 @@ func (s *Service) DeleteUser(ctx context.Context, a shelf.Actor, id int64) error
 			}
 			return err
 		}
-		return s.audit(ctx, tx, a, shelf.ActionUserDelete, "user", u.ID, "",
+		return s.audit(ctx, tx, a, u.ID, shelf.ActionUserDelete, "user", u.ID, "",
 			fmt.Sprintf("Deleted user %s", u.Email),
 			map[string]any{"user": map[string]any{"id": u.ID, "email": u.Email, "name": u.Name, "role": u.Role, "created_at": u.CreatedAt}})
 	})
@@ -233,7 +233,7 @@ func (s *Service) TransferItems(ctx context.Context, a shelf.Actor, from, to int
 		if err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, a, shelf.ActionItemsTransfer, "user", src.ID, "",
+		return s.audit(ctx, tx, a, dst.ID, shelf.ActionItemsTransfer, "user", src.ID, "",
 			fmt.Sprintf("Transferred %d items from %s to %s", n, src.Email, dst.Email),
 			map[string]any{"from": src.ID, "to": dst.ID, "items": n})
 	})

@@ -13,13 +13,13 @@ import (
 	"shelf"
 )
 
-const auditColumns = "id, at, actor_id, action, entity_type, entity_id, cohort, summary, snapshot, request_id, remote_addr, prev_hash, hash"
+const auditColumns = "id, at, actor_id, action, entity_type, entity_id, cohort, summary, snapshot, request_id, remote_addr, prev_hash, hash, owner_id"
 
 func scanAudit(s interface{ Scan(...any) error }) (shelf.AuditEvent, error) {
 	var e shelf.AuditEvent
 	var snap string
 	err := s.Scan(&e.ID, timeCol{&e.At}, nullInt{&e.ActorID}, &e.Action, &e.EntityType, &e.EntityID,
-		&e.Cohort, &e.Summary, &snap, &e.RequestID, &e.RemoteAddr, &e.PrevHash, &e.Hash)
+		&e.Cohort, &e.Summary, &snap, &e.RequestID, &e.RemoteAddr, &e.PrevHash, &e.Hash, nullInt{&e.OwnerID})
 	e.Snapshot = json.RawMessage(snap)
 	return e, err
 }
@@ -32,8 +32,15 @@ func ChainHash(e shelf.AuditEvent) string {
 	if e.ActorID != nil {
 		actor = *e.ActorID
 	}
-	b, _ := json.Marshal([]any{e.PrevHash, e.ID, ts(e.At), actor, e.Action, e.EntityType, e.EntityID,
-		e.Cohort, e.Summary, string(e.Snapshot), e.RequestID, e.RemoteAddr})
+	fields := []any{e.PrevHash, e.ID, ts(e.At), actor, e.Action, e.EntityType, e.EntityID,
+		e.Cohort, e.Summary, string(e.Snapshot), e.RequestID, e.RemoteAddr}
+	// note: the owner joins the hash only when there is one, so events
+	// written before owners were recorded keep the hash they were written
+	// with, and setting or clearing an owner afterwards still breaks it.
+	if e.OwnerID != nil {
+		fields = append(fields, *e.OwnerID)
+	}
+	b, _ := json.Marshal(fields)
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }
@@ -62,9 +69,12 @@ func (t *Tx) AppendAudit(ctx context.Context, e shelf.AuditEvent) (shelf.AuditEv
 	// the hash; the chain lock (or SQLite's single writer) keeps it unique.
 	e.ID = lastID + 1
 	e.Hash = ChainHash(e)
-	_, err = t.exec(ctx, `INSERT INTO audit_events (`+auditColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err = t.exec(ctx, `INSERT INTO audit_events (`+auditColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.ID, ts(e.At), intPtr(e.ActorID), e.Action, e.EntityType, e.EntityID, e.Cohort, e.Summary,
-		string(e.Snapshot), e.RequestID, e.RemoteAddr, e.PrevHash, e.Hash)
+		string(e.Snapshot), e.RequestID, e.RemoteAddr, e.PrevHash, e.Hash, intPtr(e.OwnerID))
+	if err == nil {
+		t.audited = true
+	}
 	return e, err
 }
 

@@ -168,7 +168,8 @@ func (g *groupCommit) runAlone(req *writeRequest) {
 		req.done <- writeResult{err: g.db.dialect.mapErr(err)}
 		return
 	}
-	res := call(req.fn, &Tx{tx: sqlTx, d: g.db.dialect, stmts: g.db.writeStmts, detached: ctx})
+	tx := &Tx{tx: sqlTx, d: g.db.dialect, stmts: g.db.writeStmts, detached: ctx}
+	res := call(req.fn, tx)
 	if res.err == nil && !res.panicked {
 		res.err = req.ctx.Err()
 	}
@@ -178,7 +179,7 @@ func (g *groupCommit) runAlone(req *writeRequest) {
 		return
 	}
 	g.batch = append(g.batch, req)
-	g.commit(ctx, sqlTx)
+	g.commit(ctx, sqlTx, tx)
 }
 
 // runShared runs first, second and whatever else queues while they work,
@@ -233,12 +234,13 @@ func (g *groupCommit) runShared(first, second *writeRequest) {
 	case len(g.batch) == 0:
 		_ = sqlTx.Rollback() // note: every fn failed, or every caller gave up
 	default:
-		g.commit(ctx, sqlTx)
+		g.commit(ctx, sqlTx, tx)
 	}
 }
 
-// commit commits the batch's transaction and answers its fns.
-func (g *groupCommit) commit(ctx context.Context, sqlTx *sql.Tx) {
+// commit commits the batch's transaction and answers its fns; once an
+// audit event is committed, its listeners are woken.
+func (g *groupCommit) commit(ctx context.Context, sqlTx *sql.Tx, tx *Tx) {
 	err := sqlTx.Commit()
 	if err != nil {
 		// note: a COMMIT that fails (a deferred constraint, say) can leave
@@ -247,6 +249,9 @@ func (g *groupCommit) commit(ctx context.Context, sqlTx *sql.Tx) {
 		_, _ = g.db.write.ExecContext(ctx, "ROLLBACK")
 	}
 	g.answer(g.db.dialect.mapErr(err))
+	if err == nil && tx.audited {
+		g.db.listeners.wake()
+	}
 }
 
 // poll returns a request that is already waiting, or nil.

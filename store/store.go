@@ -21,6 +21,8 @@ type DB struct {
 	writeStmts *stmtCache // nil where the driver caches statements itself
 	readStmts  *stmtCache
 	group      *groupCommit // SQLite's one writer; nil on PostgreSQL
+	listeners  eventListeners
+	dsn        string // PostgreSQL's, for the connection that listens
 }
 
 // Open opens the database that dsn names: "sqlite:PATH" (the default engine)
@@ -145,6 +147,9 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, stmts *stmtCache, fn func(*
 	if err := sqlTx.Commit(); err != nil {
 		return db.dialect.mapErr(err)
 	}
+	if tx.audited {
+		db.listeners.wake()
+	}
 	return nil
 }
 
@@ -157,6 +162,9 @@ type Tx struct {
 	used  bool
 	d     dialect
 	stmts *stmtCache
+	// audited records that the transaction appended an audit event, so that
+	// the event's listeners are woken once it commits.
+	audited bool
 	// detached, when set, is the context every statement runs under,
 	// whatever context fn passes: SQLite's shared write transactions use it,
 	// so that no caller can interrupt a statement (an interrupted write can

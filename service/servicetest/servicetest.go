@@ -69,6 +69,9 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"ConcurrentPurgersNeverCollide", testConcurrentPurgersNeverCollide},
 		{"RetentionPurgeOneInstance", testRetentionPurgeOneInstance},
 		{"ReadOneRunsOneStatement", testReadOneRunsOneStatement},
+		{"EventsAreCommittedAuditEvents", testEventsAreCommittedAuditEvents},
+		{"EventsScopedByOwner", testEventsScopedByOwner},
+		{"EventsLateCommit", testEventsLateCommit},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,56 @@
+package service
+
+import (
+	"context"
+
+	"shelf"
+	"shelf/store"
+)
+
+// EventScope decides whose events the actor hears of: their own things', or
+// everyone's when an admin asks for all (a member asking for all is refused).
+// It returns the owner to filter on, nil for everyone.
+func (s *Service) EventScope(a shelf.Actor, all bool) (*int64, error) {
+	if err := requireUser(a); err != nil {
+		return nil, err
+	}
+	if all && !a.IsAdmin() {
+		return nil, shelf.Errorf(shelf.EFORBIDDEN, "Only an administrator may hear of everyone's changes.")
+	}
+	return ownerScope(a, all), nil
+}
+
+// EventHead returns the cursor from which a reader hears of everything that
+// commits from now on.
+func (s *Service) EventHead(ctx context.Context) (string, error) {
+	var head string
+	err := s.db.ReadOne(ctx, func(tx *store.Tx) error {
+		var err error
+		head, err = tx.EventHead(ctx)
+		return err
+	})
+	return head, err
+}
+
+// Events returns the committed events that f selects, oldest first. It
+// decides nothing about who may see them: callers pass the scope that
+// EventScope (or a webhook's owner) gave.
+func (s *Service) Events(ctx context.Context, f shelf.EventFilter) ([]shelf.Event, error) {
+	var evs []shelf.Event
+	err := s.db.ReadOne(ctx, func(tx *store.Tx) error {
+		var err error
+		evs, err = tx.Events(ctx, f)
+		return err
+	})
+	return evs, err
+}
+
+// OnEvents registers fn to be called after every commit in this process
+// that wrote events; fn must return at once.
+func (s *Service) OnEvents(fn func()) { s.db.OnEvents(fn) }
+
+// ListenEvents calls fn whenever another process commits events, until ctx
+// ends (PostgreSQL; on SQLite it returns at once).
+func (s *Service) ListenEvents(ctx context.Context, fn func()) error {
+	return s.db.ListenEvents(ctx, fn)
+}
