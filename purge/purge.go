@@ -31,8 +31,6 @@ type Job struct {
 	// MaxWait bounds each wait for Busy, so that the purge always finishes;
 	// default 50 ms.
 	MaxWait time.Duration
-	// OnPurge, if set, is told how many items each run purged (for metrics).
-	OnPurge func(n int)
 }
 
 // yieldBatch is the batch size when the job yields to requests: small, so a
@@ -70,9 +68,6 @@ func (j *Job) Once(ctx context.Context) int {
 	if !ran && err == nil {
 		log.Debug("retention purge running on another instance", "request_id", reqID)
 		return 0
-	}
-	if j.OnPurge != nil && n > 0 {
-		j.OnPurge(n)
 	}
 	switch {
 	case err != nil && ctx.Err() != nil:

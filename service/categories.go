@@ -129,5 +129,8 @@ func (s *Service) DeleteCategory(ctx context.Context, a shelf.Actor, id int64) (
 			fmt.Sprintf("Deleted category “%s”; %d items became uncategorised", c.Name, n),
 			map[string]any{"category": map[string]any{"id": c.ID, "owner_id": c.OwnerID, "name": c.Name}, "items_uncategorised": n})
 	})
+	if err == nil {
+		counted(s.count.deletes, "category", 1)
+	}
 	return n, err
 }

@@ -96,6 +96,9 @@ func (s *Service) DeleteNote(ctx context.Context, a shelf.Actor, id int64) (shel
 		return s.audit(ctx, tx, a, it.OwnerID, shelf.ActionNoteDelete, "note", n.ID, "",
 			fmt.Sprintf("Deleted a note on “%s”", it.Name), map[string]any{"note": n})
 	})
+	if err == nil {
+		counted(s.count.deletes, "note", 1)
+	}
 	return n, err
 }
 

@@ -61,18 +61,22 @@ func (s *Service) PurgeItem(ctx context.Context, a shelf.Actor, id int64, reason
 	if err != nil {
 		return err
 	}
-	return s.db.Write(ctx, func(tx *store.Tx) error {
+	err = s.db.Write(ctx, func(tx *store.Tx) error {
 		it, err := visibleItem(ctx, tx, a, id, true)
 		if err != nil {
 			return err
 		}
 		return s.purgeOne(ctx, tx, a, it, reason, "from the Trash")
 	})
+	if err == nil {
+		counted(s.count.purges, "item", 1)
+	}
+	return err
 }
 
 // purgeBatch purges up to limit items trashed before a time, in one
-// transaction, and returns how many it purged.
-func (s *Service) purgeBatch(ctx context.Context, a shelf.Actor, owner *int64, before time.Time, limit int, reason, why string) (int, error) {
+// transaction, and returns how many it purged, which it counts as kind.
+func (s *Service) purgeBatch(ctx context.Context, a shelf.Actor, owner *int64, before time.Time, limit int, reason, why, kind string) (int, error) {
 	var n int
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
 		n = 0
@@ -99,6 +103,7 @@ func (s *Service) purgeBatch(ctx context.Context, a shelf.Actor, owner *int64, b
 		// note: the batch rolled back, so nothing of it was purged.
 		return 0, err
 	}
+	counted(s.count.purges, kind, n)
 	return n, nil
 }
 
@@ -122,7 +127,7 @@ func (s *Service) EmptyTrash(ctx context.Context, a shelf.Actor, owner int64, re
 	before := s.Now().Add(time.Microsecond)
 	total := 0
 	for {
-		n, err := s.purgeBatch(ctx, a, &owner, before, DefaultPurgeBatch, reason, "Trash emptied")
+		n, err := s.purgeBatch(ctx, a, &owner, before, DefaultPurgeBatch, reason, "Trash emptied", "empty_trash")
 		total += n
 		if err != nil {
 			return total, err
@@ -162,7 +167,7 @@ func (s *Service) PurgeTrashedBefore(ctx context.Context, a shelf.Actor, before 
 		if err := ctx.Err(); err != nil {
 			return done, err
 		}
-		n, err := s.purgeBatch(ctx, a, nil, before, batch, "", "retention period over")
+		n, err := s.purgeBatch(ctx, a, nil, before, batch, "", "retention period over", "retention")
 		done += n
 		if err != nil {
 			return done, err

@@ -20,6 +20,7 @@ type Service struct {
 	db        *store.DB
 	now       func() time.Time
 	newCohort func() string
+	count     counters
 }
 
 // Option configures a Service.
@@ -31,7 +32,7 @@ func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = 
 
 // New returns a service over db.
 func New(db *store.DB, opts ...Option) *Service {
-	s := &Service{db: db, now: time.Now, newCohort: randomID}
+	s := &Service{db: db, now: time.Now, newCohort: randomID, count: newCounters()}
 	for _, o := range opts {
 		o(s)
 	}

@@ -98,7 +98,7 @@ func (s *Service) DeleteToken(ctx context.Context, a shelf.Actor, id int64) erro
 	if err := requireUser(a); err != nil {
 		return err
 	}
-	return s.db.Write(ctx, func(tx *store.Tx) error {
+	err := s.db.Write(ctx, func(tx *store.Tx) error {
 		if id <= 0 {
 			return notFound("Token")
 		}
@@ -123,4 +123,8 @@ func (s *Service) DeleteToken(ctx context.Context, a shelf.Actor, id int64) erro
 			map[string]any{"token": map[string]any{"id": tk.ID, "user_id": tk.UserID, "name": tk.Name,
 				"created_at": tk.CreatedAt, "last_used_at": tk.LastUsedAt}})
 	})
+	if err == nil {
+		counted(s.count.deletes, "token", 1)
+	}
+	return err
 }

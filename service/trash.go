@@ -79,6 +79,7 @@ func (s *Service) TrashItem(ctx context.Context, a shelf.Actor, id int64, versio
 	if err != nil {
 		return "", err
 	}
+	counted(s.count.deletes, "item_trash", 1)
 	return cohort, nil
 }
 
@@ -143,6 +144,7 @@ func (s *Service) TrashItems(ctx context.Context, a shelf.Actor, ids []int64, re
 	if len(res.Trashed) > 0 {
 		res.Cohort = cohort
 	}
+	counted(s.count.deletes, "item_trash", len(res.Trashed))
 	return res, nil
 }
 
@@ -214,6 +216,9 @@ func (s *Service) RestoreItem(ctx context.Context, a shelf.Actor, id int64, newN
 		it, err = s.restoreOne(ctx, tx, a, trashed, newName)
 		return err
 	})
+	if err == nil {
+		counted(s.count.restores, "item", 1)
+	}
 	return it, err
 }
 
@@ -250,6 +255,9 @@ func (s *Service) RestoreCohort(ctx context.Context, a shelf.Actor, cohort strin
 		}
 		return nil
 	})
+	if err == nil {
+		counted(s.count.restores, "cohort", len(res.Restored))
+	}
 	return res, err
 }
 

@@ -166,7 +166,7 @@ func (s *Service) DeleteUser(ctx context.Context, a shelf.Actor, id int64) error
 	if err := requireAdmin(a); err != nil {
 		return err
 	}
-	return s.db.Write(ctx, func(tx *store.Tx) error {
+	err := s.db.Write(ctx, func(tx *store.Tx) error {
 		u, err := tx.UserByID(ctx, id)
 		if shelf.ErrorCode(err) == shelf.ENOTFOUND {
 			return notFound("User")
@@ -191,6 +191,10 @@ func (s *Service) DeleteUser(ctx context.Context, a shelf.Actor, id int64) error
 			fmt.Sprintf("Deleted user %s", u.Email),
 			map[string]any{"user": map[string]any{"id": u.ID, "email": u.Email, "name": u.Name, "role": u.Role, "created_at": u.CreatedAt}})
 	})
+	if err == nil {
+		counted(s.count.deletes, "user", 1)
+	}
+	return err
 }
 
 // TransferItems gives every item of one user, live and trashed, to another;

@@ -81,7 +81,6 @@ func (s *Server) apiDeleteUser(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	s.metrics.deletes.WithLabelValues("user").Inc()
 	w.WriteHeader(http.StatusNoContent)
 }
 

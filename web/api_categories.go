@@ -64,7 +64,6 @@ func (s *Server) apiDeleteCategory(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	s.metrics.deletes.WithLabelValues("category").Inc()
 	w.Header().Set("X-Shelf-Uncategorised", strconv.Itoa(n))
 	w.WriteHeader(http.StatusNoContent)
 }

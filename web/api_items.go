@@ -170,7 +170,6 @@ func (s *Server) apiTrashItem(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	s.metrics.deletes.WithLabelValues("item_trash").Inc()
 	w.Header().Set("X-Shelf-Cohort", cohort)
 	w.WriteHeader(http.StatusNoContent)
 }
@@ -203,7 +202,6 @@ func (s *Server) apiBulkTrash(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	s.metrics.deletes.WithLabelValues("item_trash").Add(float64(len(res.Trashed)))
 	if res.Cohort != "" {
 		w.Header().Set("X-Shelf-Cohort", res.Cohort)
 	}

@@ -54,7 +54,6 @@ func (s *Server) apiDeleteNote(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	s.metrics.deletes.WithLabelValues("note").Inc()
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -49,6 +49,5 @@ func (s *Server) apiDeleteToken(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	s.metrics.deletes.WithLabelValues("token").Inc()
 	w.WriteHeader(http.StatusNoContent)
 }

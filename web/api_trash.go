@@ -76,7 +76,6 @@ func (s *Server) apiRestoreItem(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	s.metrics.restores.WithLabelValues("item").Inc()
 	w.Header().Set("ETag", etag(it.Version))
 	writeJSON(w, http.StatusOK, it)
 }
@@ -94,7 +93,6 @@ func (s *Server) apiRestoreCohort(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	s.metrics.restores.WithLabelValues("cohort").Add(float64(len(res.Restored)))
 	writeJSON(w, http.StatusOK, res)
 }
 
@@ -130,7 +128,6 @@ func (s *Server) apiPurgeItem(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	s.metrics.purges.WithLabelValues("item").Inc()
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -155,7 +152,6 @@ func (s *Server) apiEmptyTrash(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	n, err := s.svc.EmptyTrash(r.Context(), actor(r), owner, body.Reason)
-	s.metrics.purges.WithLabelValues("empty_trash").Add(float64(n))
 	if err != nil {
 		s.apiError(w, r, err)
 		return

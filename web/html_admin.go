@@ -156,7 +156,6 @@ func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) {
 		s.renderUserDelete(w, r, id, err, transferForm{})
 		return
 	}
-	s.metrics.deletes.WithLabelValues("user").Inc()
 	s.setFlash(r, flash{Kind: "success", Text: "Deleted the user " + u.Name + " (" + u.Email + ")."})
 	redirect(w, r, "/admin/users")
 }

@@ -110,7 +110,6 @@ func (s *Server) deleteCategory(w http.ResponseWriter, r *http.Request) {
 		s.renderCategoryDelete(w, r, id, err)
 		return
 	}
-	s.metrics.deletes.WithLabelValues("category").Inc()
 	s.setFlash(r, flash{Kind: "success", Text: "Deleted category " + quoted(c.Name) + "; " +
 		countPhrase(n, "item is", "items are") + " now uncategorised."})
 	redirect(w, r, "/categories")

@@ -55,7 +55,6 @@ func (s *Server) trashItem(w http.ResponseWriter, r *http.Request, id int64) {
 		s.renderItemDelete(w, r, id, err)
 		return
 	}
-	s.metrics.deletes.WithLabelValues("item_trash").Inc()
 	s.setFlash(r, flash{Kind: "success", Text: "Moved " + quoted(it.Name) + " to the Trash.",
 		Undo: "/trash/" + itoa(id) + "/restore"})
 	redirect(w, r, "/items")
@@ -145,7 +144,6 @@ func (s *Server) bulkDeleteItems(w http.ResponseWriter, r *http.Request) {
 		s.renderBulkDelete(w, r, p.Status, v)
 		return
 	}
-	s.metrics.deletes.WithLabelValues("item_trash").Add(float64(len(res.Trashed)))
 	s.setFlash(r, bulkFlash(res))
 	redirect(w, r, "/items")
 }

@@ -57,7 +57,6 @@ func (s *Server) deleteNote(w http.ResponseWriter, r *http.Request) {
 		s.htmlError(w, r, err)
 		return
 	}
-	s.metrics.deletes.WithLabelValues("note").Inc()
 	s.setFlash(r, flash{Kind: "success", Text: "Deleted the note."})
 	redirect(w, r, "/items/"+itoa(n.ItemID))
 }

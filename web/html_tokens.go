@@ -69,7 +69,6 @@ func (s *Server) deleteTokenForm(w http.ResponseWriter, r *http.Request) {
 		s.htmlError(w, r, err)
 		return
 	}
-	s.metrics.deletes.WithLabelValues("token").Inc()
 	s.setFlash(r, flash{Kind: "success", Text: "Revoked " + name + "; it no longer works."})
 	redirect(w, r, "/tokens")
 }

@@ -84,7 +84,6 @@ func (s *Server) restoreItem(w http.ResponseWriter, r *http.Request) {
 		s.htmlError(w, r, err)
 		return
 	}
-	s.metrics.restores.WithLabelValues("item").Inc()
 	s.setFlash(r, flash{Kind: "success", Text: "Restored " + quoted(it.Name) + "."})
 	redirect(w, r, "/items")
 }
@@ -100,7 +99,6 @@ func (s *Server) restoreCohort(w http.ResponseWriter, r *http.Request) {
 		s.htmlError(w, r, err)
 		return
 	}
-	s.metrics.restores.WithLabelValues("cohort").Add(float64(len(res.Restored)))
 	f := flash{Kind: "success", Text: "Restored " + countPhrase(len(res.Restored), "item", "items") + "."}
 	if n := len(res.Conflicts); n > 0 {
 		labels := make([]string, 0, n)
@@ -161,7 +159,6 @@ func (s *Server) purgeItem(w http.ResponseWriter, r *http.Request) {
 		s.renderPurge(w, r, p.Status, id, v)
 		return
 	}
-	s.metrics.purges.WithLabelValues("item").Inc()
 	s.setFlash(r, flash{Kind: "success", Text: "Deleted " + quoted(it.Name) + " forever."})
 	redirect(w, r, "/trash")
 }
@@ -272,7 +269,6 @@ func (s *Server) emptyTrash(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	purged, err := s.svc.EmptyTrash(r.Context(), actor(r), v.Owner, v.Reason.Value)
-	s.metrics.purges.WithLabelValues("empty_trash").Add(float64(purged))
 	if err != nil {
 		// note: the batches done before the failure stay done; the page
 		// shows what is left.

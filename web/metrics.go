@@ -18,9 +18,6 @@ type metrics struct {
 	reg       *prometheus.Registry
 	requests  *prometheus.CounterVec
 	latency   *prometheus.HistogramVec
-	deletes   *prometheus.CounterVec
-	restores  *prometheus.CounterVec
-	purges    *prometheus.CounterVec
 	trashSize func(ctx context.Context) (int, error)
 
 	mu        sync.Mutex
@@ -28,7 +25,10 @@ type metrics struct {
 	trashLast float64
 }
 
-func newMetrics(trashSize func(ctx context.Context) (int, error)) *metrics {
+// newMetrics makes the server's registry: its own request metrics, the
+// Trash gauge, and the collectors of the service (what it deleted, restored
+// and purged).
+func newMetrics(trashSize func(ctx context.Context) (int, error), service []prometheus.Collector) *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -38,22 +38,14 @@ func newMetrics(trashSize func(ctx context.Context) (int, error)) *metrics {
 			Name: "shelf_http_request_duration_seconds", Help: "HTTP request latency by route pattern and status.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}, []string{"route", "status"}),
-		deletes: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "shelf_deletes_total", Help: "Things deleted, by kind (item_trash, note, category, user, token).",
-		}, []string{"kind"}),
-		restores: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "shelf_restores_total", Help: "Items restored from the Trash, by kind (item, cohort).",
-		}, []string{"kind"}),
-		purges: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "shelf_purges_total", Help: "Items purged for good, by kind (item, empty_trash, retention).",
-		}, []string{"kind"}),
 		trashSize: trashSize,
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.deletes, m.restores, m.purges,
+	m.reg.MustRegister(m.requests, m.latency,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "shelf_trash_items", Help: "Items in the Trash (capped count, refreshed at most every 15 s).",
 		}, m.trash))
+	m.reg.MustRegister(service...)
 	return m
 }
 

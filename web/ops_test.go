@@ -4,9 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+
+	"shelf"
 )
 
 // syncBuffer is a log sink safe for the server's goroutines.
@@ -101,29 +106,68 @@ func TestSecurityHeaders(t *testing.T) {
 	}
 }
 
+// TestMetrics checks the request metrics, and that deletes, restores and
+// purges are counted once whichever door they came through: an HTML form
+// delete counts like an API DELETE.
 func TestMetrics(t *testing.T) {
 	e := newAPIEnv(t)
+	before := e.metricsBody()
+	extra, err := e.svc.CreateItem(t.Context(), e.actor("owner"), shelf.ItemInput{Name: "Form-deleted", Quantity: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
 	e.req("owner", "DELETE", "/api/v1/items/{item}", "")
 	e.req("owner", "DELETE", "/api/v1/items/999999", "")
 	e.req("owner", "POST", "/api/v1/trash/{trashed}/restore", "")
 	e.req("owner", "DELETE", "/api/v1/trash/{item}", "")
-	res := e.req("", "GET", "/metrics", "")
-	if res.status != 200 {
-		t.Fatalf("metrics %d", res.status)
+	c, csrf := e.sessionClient("owner")
+	res, err := c.PostForm(e.ts.URL+"/items/"+itoa(extra.ID)+"/delete", url.Values{"csrf_token": {csrf}})
+	if err != nil || res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("HTML delete: %v, %v; want 303", res, err)
 	}
-	body := string(res.body)
+	res.Body.Close()
+	body := e.metricsBody()
 	for _, want := range []string{
 		`shelf_http_requests_total{method="DELETE",route="DELETE /api/v1/items/{id}",status="204"} 1`,
 		`shelf_http_requests_total{method="DELETE",route="DELETE /api/v1/items/{id}",status="404"} 1`,
+		`shelf_http_requests_total{method="POST",route="POST /items/{id}/delete",status="303"} 1`,
 		`shelf_http_request_duration_seconds_bucket{route="DELETE /api/v1/items/{id}",status="204",le="2.5"} 1`,
 		`shelf_http_request_duration_seconds_count{route="DELETE /api/v1/items/{id}",status="404"} 1`,
-		`shelf_deletes_total{kind="item_trash"} 1`,
-		`shelf_restores_total{kind="item"} 1`,
-		`shelf_purges_total{kind="item"} 1`,
-		`shelf_trash_items 1`,
+		`shelf_trash_items 2`, // as the first scrape counted it (refreshed at most every 15 s)
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %s", want)
 		}
 	}
+	for series, delta := range map[string]float64{
+		`shelf_deletes_total{kind="item_trash"}`: 2, // one API DELETE, one form
+		`shelf_restores_total{kind="item"}`:      1,
+		`shelf_purges_total{kind="item"}`:        1,
+	} {
+		if got := metricValue(body, series) - metricValue(before, series); got != delta {
+			t.Errorf("%s rose by %v, want %v", series, got, delta)
+		}
+	}
+}
+
+// metricsBody reads /metrics.
+func (e *apiEnv) metricsBody() string {
+	e.t.Helper()
+	res := e.req("", "GET", "/metrics", "")
+	if res.status != 200 {
+		e.t.Fatalf("metrics %d", res.status)
+	}
+	return string(res.body)
+}
+
+// metricValue reads one series' value from a Prometheus text page (0 when
+// the series is not there yet).
+func metricValue(body, series string) float64 {
+	for _, line := range strings.Split(body, "\n") {
+		if v, ok := strings.CutPrefix(line, series+" "); ok {
+			f, _ := strconv.ParseFloat(v, 64)
+			return f
+		}
+	}
+	return 0
 }

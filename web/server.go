@@ -75,7 +75,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.metrics = newMetrics(func(ctx context.Context) (int, error) {
 		return s.svc.TrashSize(ctx, trashSizeCap)
-	})
+	}, s.svc.Collectors())
 	s.routes()
 
 	// note: the first CSRF layer, in front of everything: browsers say where a
@@ -157,9 +157,4 @@ func (h *headerRecorder) WriteHeader(code int) {
 	if h.status == 0 {
 		h.status = code
 	}
-}
-
-// CountRetentionPurge records items purged by the background job.
-func (s *Server) CountRetentionPurge(n int) {
-	s.metrics.purges.WithLabelValues("retention").Add(float64(n))
 }

@@ -85,7 +85,7 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 
 	bgCtx, stopBg := context.WithCancel(context.Background())
 	var bg sync.WaitGroup
-	job := &purge.Job{Service: svc, Retention: *retention, Interval: *purgeEvery, Logger: log, OnPurge: srv.CountRetentionPurge, Busy: srv.Busy}
+	job := &purge.Job{Service: svc, Retention: *retention, Interval: *purgeEvery, Logger: log, Busy: srv.Busy}
 	bg.Go(func() { job.Run(bgCtx) })
 	bg.Go(func() { sweepSessions(bgCtx, svc, log) })
 
