@@ -6,27 +6,75 @@ import (
 )
 
 // Error codes. Every layer speaks these; only the web layer turns them into
-// HTTP statuses, in one table.
+// HTTP statuses, problem types and pages, in one table. A code is the stable,
+// snake_case name of one kind of problem: clients switch on it, so a code is
+// never renamed once released, and a new kind of problem gets a new code.
 const (
-	EINVALID      = "invalid"      // fields fail validation (422)
-	EMALFORMED    = "malformed"    // input cannot be parsed at all (400)
-	ENOTFOUND     = "not_found"    // missing, or not the actor's (404)
-	ECONFLICT     = "conflict"     // a unique name is taken (409)
-	ERESTRICTED   = "restricted"   // something blocks the change (409)
-	EPRECONDITION = "precondition" // the version the caller saw is stale (412)
-	EUNAUTHORIZED = "unauthorized" // not logged in (401)
-	EFORBIDDEN    = "forbidden"    // logged in but not allowed (403)
-	ERATELIMIT    = "rate_limited" // too many requests (429)
-	EUNAVAILABLE  = "unavailable"  // the database cannot be reached (503)
-	EINTERNAL     = "internal"     // a bug or an unexpected failure (500)
+	EINVALID      = "invalid_fields"   // fields fail validation (422)
+	EMALFORMED    = "malformed"        // input cannot be parsed at all (400)
+	ENOTFOUND     = "not_found"        // missing, or not the actor's (404)
+	ECONFLICT     = "conflict"         // a unique value is taken, not yet named more precisely (409)
+	ENAMETAKEN    = "name_taken"       // a live item or a category already has the name (409)
+	EEMAILTAKEN   = "email_taken"      // another user has the email (409)
+	ELOANRETURNED = "loan_returned"    // the loan was already returned (409)
+	ERESTRICTED   = "restricted"       // something blocks the change, not yet named more precisely (409)
+	EONLOAN       = "on_loan"          // an active loan keeps the item out of the Trash (409)
+	EOWNSITEMS    = "owns_items"       // the user still owns items (409)
+	EOWNACCOUNT   = "own_account"      // an admin cannot delete their own account (409)
+	EHELD         = "held"             // a legal hold keeps the data (409)
+	EPRECONDITION = "version_mismatch" // the version the caller saw is stale (412)
+	EUNAUTHORIZED = "unauthorized"     // not logged in (401)
+	EFORBIDDEN    = "forbidden"        // logged in but not allowed (403)
+	ENEEDSESSION  = "session_required" // only a logged-in session may do this, not an API token (403)
+	ECROSSORIGIN  = "cross_origin"     // a browser sent a cross-origin state-changing request (403)
+	ECSRF         = "csrf_failed"      // the CSRF token is missing or stale (403)
+	EMETHOD       = "method_not_allowed"
+	ETOOLARGE     = "body_too_large"         // the body is over the limit (413)
+	EMEDIATYPE    = "unsupported_media_type" // the body is not in the format the route reads (415)
+	EKEYREUSED    = "idempotency_key_reused" // an Idempotency-Key came back with another body (422)
+	EKEYINFLIGHT  = "idempotency_key_in_use" // the first request with the key is still running (409)
+	ERATELIMIT    = "rate_limited"           // too many requests (429)
+	EUNAVAILABLE  = "unavailable"            // the database cannot be reached (503)
+	EINTERNAL     = "internal"               // a bug or an unexpected failure (500)
 )
 
+// Blocker types: what kind of thing a Blocker's ID names.
+const (
+	BlockItem     = "item"
+	BlockLoan     = "loan"
+	BlockCategory = "category"
+	BlockUser     = "user"
+	BlockHold     = "hold"
+)
+
+// MaxBlockerLabel is the longest a blocker's label gets, in characters.
+const MaxBlockerLabel = 80
+
 // Blocker names one thing that stands in the way of a change, such as an
-// active loan that keeps an item out of the Trash.
+// active loan that keeps an item out of the Trash: its type (Block*), the id
+// of that thing itself, and its short name (an item's or category's name, a
+// loan's borrower, a user's name, a hold's reason), never a sentence.
 type Blocker struct {
 	Type  string `json:"type"`
 	ID    int64  `json:"id"`
 	Label string `json:"label"`
+}
+
+// BulkBlocker is a Blocker in the result of a bulk change: what kept one of
+// its items from the change (an active loan, or the live item that holds
+// the name), and ItemID, the item it kept.
+type BulkBlocker struct {
+	Blocker
+	ItemID int64 `json:"item_id"`
+}
+
+// NewBlocker returns a Blocker whose label is cut to MaxBlockerLabel
+// characters.
+func NewBlocker(typ string, id int64, label string) Blocker {
+	if r := []rune(label); len(r) > MaxBlockerLabel {
+		label = string(r[:MaxBlockerLabel-1]) + "…"
+	}
+	return Blocker{Type: typ, ID: id, Label: label}
 }
 
 // Error is Shelf's error: a code for machines, a message safe to show a user,
@@ -58,9 +106,10 @@ func Invalid(fields map[string]string) *Error {
 	return &Error{Code: EINVALID, Message: "Some fields are not valid.", Fields: fields}
 }
 
-// Restricted returns an ERESTRICTED error that lists what blocks the change.
-func Restricted(msg string, blockers []Blocker) *Error {
-	return &Error{Code: ERESTRICTED, Message: msg, Blockers: blockers}
+// Restricted returns an error with a 409 code (EONLOAN, EOWNSITEMS, …) that
+// lists what blocks the change.
+func Restricted(code, msg string, blockers []Blocker) *Error {
+	return &Error{Code: code, Message: msg, Blockers: blockers}
 }
 
 // ErrorCode returns the code of the first *Error in err's chain, EINTERNAL

@@ -1,6 +1,7 @@
 package shelf
 
 import (
+	"encoding/json"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -119,12 +120,31 @@ type Impact struct {
 // ImpactCap is where impact counts stop counting.
 const ImpactCap = 10_000
 
-// BulkTrashResult is the per-id outcome of a bulk delete.
+// BulkTrashResult is the per-id outcome of a bulk delete. Cohort is empty
+// (null in JSON) when nothing was trashed.
 type BulkTrashResult struct {
-	Cohort   string    `json:"cohort"`
-	Trashed  []int64   `json:"trashed"`
-	NotFound []int64   `json:"not_found"`
-	Blocked  []Blocker `json:"blocked"`
+	Cohort   string        `json:"cohort"`
+	Trashed  []int64       `json:"trashed"`
+	NotFound []int64       `json:"not_found"`
+	Blocked  []BulkBlocker `json:"blocked"`
+}
+
+// MarshalJSON writes an empty cohort as null: an absent value is never "".
+func (r BulkTrashResult) MarshalJSON() ([]byte, error) {
+	type plain BulkTrashResult
+	return json.Marshal(struct {
+		plain
+		Cohort *string `json:"cohort"`
+	}{plain(r), NullString(r.Cohort)})
+}
+
+// NullString returns nil for "" and a pointer to s otherwise, so that an
+// absent text value is null in JSON.
+func NullString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 // MaxBulkIDs is the most ids one bulk delete takes.
@@ -132,6 +152,6 @@ const MaxBulkIDs = 1000
 
 // RestoreResult is the outcome of undoing one delete request.
 type RestoreResult struct {
-	Restored  []Item    `json:"restored"`
-	Conflicts []Blocker `json:"conflicts"`
+	Restored  []Item        `json:"restored"`
+	Conflicts []BulkBlocker `json:"conflicts"`
 }

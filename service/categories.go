@@ -10,7 +10,7 @@ import (
 )
 
 // CreateCategory adds a category owned by the actor; a name the actor already
-// uses (in any case) is ECONFLICT.
+// uses (in any case) is ENAMETAKEN, blocked by that category.
 func (s *Service) CreateCategory(ctx context.Context, a shelf.Actor, name string) (shelf.Category, error) {
 	if err := requireUser(a); err != nil {
 		return shelf.Category{}, err
@@ -22,8 +22,18 @@ func (s *Service) CreateCategory(ctx context.Context, a shelf.Actor, name string
 	var c shelf.Category
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
 		var err error
+		clash, err := tx.CategoryNamed(ctx, a.UserID, name)
+		switch {
+		case err == nil:
+			return &shelf.Error{Code: shelf.ENAMETAKEN, Message: fmt.Sprintf("You already have a category named “%s”.", clash.Name),
+				Blockers: []shelf.Blocker{shelf.NewBlocker(shelf.BlockCategory, clash.ID, clash.Name)}}
+		case shelf.ErrorCode(err) != shelf.ENOTFOUND:
+			return err
+		}
 		c, err = tx.InsertCategory(ctx, shelf.Category{OwnerID: a.UserID, Name: name})
 		if e := shelf.AsError(err); e != nil && e.Code == shelf.ECONFLICT {
+			// note: created by a concurrent request since the check.
+			e.Code, e.Blockers = shelf.ENAMETAKEN, []shelf.Blocker{}
 			e.Message = fmt.Sprintf("You already have a category named “%s”.", name)
 		}
 		return err

@@ -56,9 +56,9 @@ func categoryGone(err error, categoryID *int64) error {
 
 // nameTaken is the conflict of a live item already using a name.
 func nameTaken(clash shelf.Item) error {
-	return &shelf.Error{Code: shelf.ECONFLICT,
+	return &shelf.Error{Code: shelf.ENAMETAKEN,
 		Message:  "An item named “" + clash.Name + "” already exists.",
-		Blockers: []shelf.Blocker{{Type: "item", ID: clash.ID, Label: clash.Name}}}
+		Blockers: []shelf.Blocker{shelf.NewBlocker(shelf.BlockItem, clash.ID, clash.Name)}}
 }
 
 // liveClash returns the conflict error if a live item of owner already uses

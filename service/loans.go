@@ -65,7 +65,7 @@ func (s *Service) Loans(ctx context.Context, a shelf.Actor, itemID int64) ([]she
 	return ls, err
 }
 
-// ReturnLoan marks a loan returned. Returning it twice is ECONFLICT.
+// ReturnLoan marks a loan returned. Returning it twice is ELOANRETURNED.
 func (s *Service) ReturnLoan(ctx context.Context, a shelf.Actor, id int64) (shelf.Loan, error) {
 	if err := requireUser(a); err != nil {
 		return shelf.Loan{}, err
@@ -93,7 +93,8 @@ func (s *Service) ReturnLoan(ctx context.Context, a shelf.Actor, id int64) (shel
 			return err
 		}
 		if !ok {
-			return shelf.Errorf(shelf.ECONFLICT, "This loan was already returned.")
+			return shelf.Restricted(shelf.ELOANRETURNED, "This loan was already returned.",
+				[]shelf.Blocker{shelf.NewBlocker(shelf.BlockLoan, l.ID, l.Borrower)})
 		}
 		l.ReturnedAt = &now
 		return nil

@@ -322,7 +322,7 @@ func TestAuthenticate(t *testing.T) {
 	wantCode(t, err, shelf.EUNAUTHORIZED, "log in with an empty password")
 
 	_, err = f.Svc.AddUser(f.Ctx, service.NewUser{Email: "ANN@EXAMPLE.COM", Name: "Ann again", Password: password})
-	wantCode(t, err, shelf.ECONFLICT, "add a user with a taken email in another case")
+	wantCode(t, err, shelf.EEMAILTAKEN, "add a user with a taken email in another case")
 	if !strings.Contains(shelf.ErrorMessage(err), "ann@example.com") {
 		t.Errorf("duplicate email message: want it to name the email, got %q", shelf.ErrorMessage(err))
 	}

@@ -20,13 +20,13 @@ func loanBlockers(ctx context.Context, tx *store.Tx, itemID int64) ([]shelf.Bloc
 	}
 	var bs []shelf.Blocker
 	for _, l := range loans {
-		bs = append(bs, shelf.Blocker{Type: "loan", ID: l.ID, Label: "Lent to " + l.Borrower})
+		bs = append(bs, shelf.NewBlocker(shelf.BlockLoan, l.ID, l.Borrower))
 	}
 	return bs, nil
 }
 
 // trashOne moves one visible live item to the Trash within tx, with its
-// audit event. An active loan refuses it (ERESTRICTED, naming the loans).
+// audit event. An active loan refuses it (EONLOAN, naming the loans).
 func (s *Service) trashOne(ctx context.Context, tx *store.Tx, a shelf.Actor, it shelf.Item, cohort, reason string) error {
 	// note: one statement counts the notes and loans for the audit event and
 	// the active loans that forbid the delete; the loans are listed only when
@@ -40,7 +40,7 @@ func (s *Service) trashOne(ctx context.Context, tx *store.Tx, a shelf.Actor, it 
 		if err != nil {
 			return err
 		}
-		return shelf.Restricted(fmt.Sprintf("“%s” is on loan; mark the loan returned before deleting it.", it.Name), blockers)
+		return shelf.Restricted(shelf.EONLOAN, fmt.Sprintf("“%s” is on loan; mark the loan returned before deleting it.", it.Name), blockers)
 	}
 	now := s.Now()
 	ok, err := tx.TrashItem(ctx, it.ID, a.UserID, now, cohort)
@@ -104,7 +104,7 @@ func (s *Service) TrashItems(ctx context.Context, a shelf.Actor, ids []int64, re
 	cohort := s.newCohort()
 	var res shelf.BulkTrashResult
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
-		res = shelf.BulkTrashResult{Trashed: []int64{}, NotFound: []int64{}, Blocked: []shelf.Blocker{}}
+		res = shelf.BulkTrashResult{Trashed: []int64{}, NotFound: []int64{}, Blocked: []shelf.BulkBlocker{}}
 		// note: every row is locked first, in id order, before the first
 		// audit event takes the chain's lock. Locking as we go let two bulk
 		// deletes (or a bulk and a single delete) each hold what the other
@@ -128,8 +128,12 @@ func (s *Service) TrashItems(ctx context.Context, a shelf.Actor, ids []int64, re
 			switch shelf.ErrorCode(err) {
 			case "":
 				res.Trashed = append(res.Trashed, id)
-			case shelf.ERESTRICTED:
-				res.Blocked = append(res.Blocked, shelf.Blocker{Type: "item", ID: id, Label: shelf.ErrorMessage(err)})
+			case shelf.EONLOAN:
+				// note: what blocks is listed as in a 409, each naming the
+				// item it kept out of the Trash.
+				for _, b := range shelf.AsError(err).Blockers {
+					res.Blocked = append(res.Blocked, shelf.BulkBlocker{Blocker: b, ItemID: id})
+				}
 			case shelf.ENOTFOUND:
 				res.NotFound = append(res.NotFound, id)
 			default:
@@ -175,7 +179,7 @@ func (s *Service) restoreOne(ctx context.Context, tx *store.Tx, a shelf.Actor, i
 		return shelf.Item{}, shelf.Invalid(map[string]string{"name": msg})
 	}
 	if err := liveClash(ctx, tx, it.OwnerID, name, it.ID); err != nil {
-		if e := shelf.AsError(err); e != nil && e.Code == shelf.ECONFLICT {
+		if e := shelf.AsError(err); e != nil && e.Code == shelf.ENAMETAKEN {
 			e.Message = fmt.Sprintf("A live item is already named “%s”; restore this one under a new name.", name)
 		}
 		return shelf.Item{}, err
@@ -202,7 +206,7 @@ func (s *Service) restoreOne(ctx context.Context, tx *store.Tx, a shelf.Actor, i
 }
 
 // RestoreItem brings one item back from the Trash, under newName if given.
-// A live item with the same name refuses it with ECONFLICT.
+// A live item with the same name refuses it with ENAMETAKEN.
 func (s *Service) RestoreItem(ctx context.Context, a shelf.Actor, id int64, newName string) (shelf.Item, error) {
 	if err := requireUser(a); err != nil {
 		return shelf.Item{}, err
@@ -234,7 +238,7 @@ func (s *Service) RestoreCohort(ctx context.Context, a shelf.Actor, cohort strin
 	}
 	var res shelf.RestoreResult
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
-		res = shelf.RestoreResult{Restored: []shelf.Item{}, Conflicts: []shelf.Blocker{}}
+		res = shelf.RestoreResult{Restored: []shelf.Item{}, Conflicts: []shelf.BulkBlocker{}}
 		items, err := tx.CohortItems(ctx, cohort, ownerScope(a, true))
 		if err != nil {
 			return err
@@ -247,8 +251,10 @@ func (s *Service) RestoreCohort(ctx context.Context, a shelf.Actor, cohort strin
 			switch shelf.ErrorCode(err) {
 			case "":
 				res.Restored = append(res.Restored, restored)
-			case shelf.ECONFLICT:
-				res.Conflicts = append(res.Conflicts, shelf.Blocker{Type: "item", ID: it.ID, Label: shelf.ErrorMessage(err)})
+			case shelf.ENAMETAKEN:
+				for _, b := range shelf.AsError(err).Blockers {
+					res.Conflicts = append(res.Conflicts, shelf.BulkBlocker{Blocker: b, ItemID: it.ID})
+				}
 			default:
 				return err
 			}

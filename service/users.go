@@ -49,9 +49,17 @@ func (s *Service) AddUser(ctx context.Context, nu NewUser) (shelf.User, error) {
 	}
 	u := shelf.User{Email: nu.Email, Name: nu.Name, PasswordHash: hashPassword(nu.Password), Role: nu.Role, CreatedAt: s.Now()}
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
+		if clash, err := tx.UserByEmail(ctx, nu.Email); err == nil {
+			return &shelf.Error{Code: shelf.EEMAILTAKEN, Message: fmt.Sprintf("A user with the email %s already exists.", nu.Email),
+				Blockers: []shelf.Blocker{shelf.NewBlocker(shelf.BlockUser, clash.ID, clash.Name)}}
+		} else if shelf.ErrorCode(err) != shelf.ENOTFOUND {
+			return err
+		}
 		var err error
 		u, err = tx.InsertUser(ctx, u)
 		if e := shelf.AsError(err); e != nil && e.Code == shelf.ECONFLICT {
+			// note: added by a concurrent request since the check.
+			e.Code, e.Blockers = shelf.EEMAILTAKEN, []shelf.Blocker{}
 			e.Message = fmt.Sprintf("A user with the email %s already exists.", nu.Email)
 		}
 		return err
@@ -115,12 +123,27 @@ func (s *Service) Users(ctx context.Context, a shelf.Actor) ([]shelf.User, error
 	return us, err
 }
 
-// UserImpact is what deleting a user would do, or what blocks it.
+// UserImpact is what deleting a user would do, or what blocks it: their
+// own account (Code EOWNACCOUNT), or the items they own (EOWNSITEMS, the
+// first maxUserBlockers of them; the counts give the total).
 type UserImpact struct {
 	LiveItems    int
 	TrashedItems int
+	Code         string
+	Message      string // why it is blocked, with the total
 	Blockers     []shelf.Blocker
 }
+
+// atLeast writes a capped count: "at least 10000" once it reaches the cap.
+func atLeast(n int) string {
+	if n >= shelf.ImpactCap {
+		return fmt.Sprintf("at least %d", n)
+	}
+	return fmt.Sprint(n)
+}
+
+// maxUserBlockers caps how many of a user's items a refused delete names.
+const maxUserBlockers = 50
 
 func userBlockers(ctx context.Context, tx *store.Tx, a shelf.Actor, u shelf.User) (UserImpact, error) {
 	var im UserImpact
@@ -129,12 +152,21 @@ func userBlockers(ctx context.Context, tx *store.Tx, a shelf.Actor, u shelf.User
 	if err != nil {
 		return im, err
 	}
-	if u.ID == a.UserID {
-		im.Blockers = append(im.Blockers, shelf.Blocker{Type: "user", ID: u.ID, Label: "You cannot delete your own account."})
-	}
-	if im.LiveItems+im.TrashedItems > 0 {
-		im.Blockers = append(im.Blockers, shelf.Blocker{Type: "items", ID: u.ID,
-			Label: fmt.Sprintf("%s owns %d live and %d trashed items; transfer them first.", u.Name, im.LiveItems, im.TrashedItems)})
+	switch {
+	case u.ID == a.UserID:
+		im.Code, im.Message = shelf.EOWNACCOUNT, "You cannot delete your own account."
+		im.Blockers = []shelf.Blocker{shelf.NewBlocker(shelf.BlockUser, u.ID, u.Name)}
+	case im.LiveItems+im.TrashedItems > 0:
+		items, err := tx.OwnedItemList(ctx, u.ID, maxUserBlockers)
+		if err != nil {
+			return im, err
+		}
+		im.Code = shelf.EOWNSITEMS
+		im.Message = fmt.Sprintf("%s owns %s live and %s trashed items; transfer them first.",
+			u.Name, atLeast(im.LiveItems), atLeast(im.TrashedItems))
+		for _, it := range items {
+			im.Blockers = append(im.Blockers, shelf.NewBlocker(shelf.BlockItem, it.ID, it.Name))
+		}
 	}
 	return im, nil
 }
@@ -158,8 +190,9 @@ func (s *Service) DeleteUserImpact(ctx context.Context, a shelf.Actor, id int64)
 	return im, err
 }
 
-// DeleteUser deletes a user; admins only. It is refused (ERESTRICTED) while
-// the user owns any item, live or trashed, and for one's own account. Their
+// DeleteUser deletes a user; admins only. It is refused (EOWNSITEMS) while
+// the user owns any item, live or trashed, and for one's own account
+// (EOWNACCOUNT). Their
 // categories, tokens and sessions go with them; notes they wrote on others'
 // items stay, with no author.
 func (s *Service) DeleteUser(ctx context.Context, a shelf.Actor, id int64) error {
@@ -177,13 +210,15 @@ func (s *Service) DeleteUser(ctx context.Context, a shelf.Actor, id int64) error
 		if err != nil {
 			return err
 		}
-		if len(im.Blockers) > 0 {
-			return shelf.Restricted(fmt.Sprintf("%s cannot be deleted yet.", u.Name), im.Blockers)
+		if im.Code != "" {
+			return shelf.Restricted(im.Code, im.Message, im.Blockers)
 		}
 		if _, err := tx.DeleteUser(ctx, u.ID); err != nil {
 			if e := shelf.AsError(err); e != nil && e.Code == shelf.ERESTRICTED {
 				// note: an item created since the check; the schema's RESTRICT holds.
+				e.Code = shelf.EOWNSITEMS
 				e.Message = fmt.Sprintf("%s still owns items; transfer them first.", u.Name)
+				e.Blockers = []shelf.Blocker{}
 			}
 			return err
 		}
@@ -228,9 +263,9 @@ func (s *Service) TransferItems(ctx context.Context, a shelf.Actor, from, to int
 		if len(clashes) > 0 {
 			var bs []shelf.Blocker
 			for _, it := range clashes {
-				bs = append(bs, shelf.Blocker{Type: "item", ID: it.ID, Label: it.Name})
+				bs = append(bs, shelf.NewBlocker(shelf.BlockItem, it.ID, it.Name))
 			}
-			return &shelf.Error{Code: shelf.ECONFLICT, Blockers: bs,
+			return &shelf.Error{Code: shelf.ENAMETAKEN, Blockers: bs,
 				Message: fmt.Sprintf("%s already has live items with these names; rename them first.", dst.Name)}
 		}
 		n, err = tx.TransferItems(ctx, from, to, s.Now())

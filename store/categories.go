@@ -28,6 +28,17 @@ func (t *Tx) Category(ctx context.Context, id int64) (shelf.Category, error) {
 	return one(rows, scanCategory)
 }
 
+// CategoryNamed returns the owner's category with this name (compared
+// case-insensitively), or ENOTFOUND.
+func (t *Tx) CategoryNamed(ctx context.Context, ownerID int64, name string) (shelf.Category, error) {
+	rows, err := t.query(ctx, `SELECT id, owner_id, name FROM categories
+		WHERE owner_id = ? AND `+t.d.sameName("name"), ownerID, name)
+	if err != nil {
+		return shelf.Category{}, err
+	}
+	return one(rows, scanCategory)
+}
+
 // Categories lists an owner's categories by name (nil owner: everyone's).
 func (t *Tx) Categories(ctx context.Context, owner *int64) ([]shelf.Category, error) {
 	q := `SELECT id, owner_id, name FROM categories`

@@ -73,6 +73,15 @@ func (t *Tx) OwnedItems(ctx context.Context, userID int64, limit int) (live, tra
 	return live, trashed, err
 }
 
+// OwnedItemList lists up to limit items (live and trashed) a user owns, by id.
+func (t *Tx) OwnedItemList(ctx context.Context, userID int64, limit int) ([]shelf.Item, error) {
+	rows, err := t.query(ctx, `SELECT `+itemColumns+` FROM items WHERE owner_id = ? ORDER BY id LIMIT ?`, userID, limit)
+	if err != nil {
+		return nil, err
+	}
+	return all(rows, scanItem)
+}
+
 // TransferItems gives every item (live and trashed) of one user to another
 // and returns how many moved. Categories belong to their owner, so moved
 // items become uncategorised.

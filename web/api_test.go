@@ -194,7 +194,7 @@ func TestAPIDelete(t *testing.T) {
 		{name: "trash anonymous cross-site", method: "DELETE", path: "/api/v1/items/{item}", headers: []string{"Sec-Fetch-Site", "cross-site"},
 			status: 403, unchanged: true},
 		{name: "trash on loan", as: "owner", method: "DELETE", path: "/api/v1/items/{lent}", status: 409,
-			want: []string{`"blockers":[{"type":"loan","id":{loan},"label":"Lent to Bob"}]`}, unchanged: true},
+			want: []string{`"blockers":[{"type":"loan","id":{loan},"label":"Bob"}]`}, unchanged: true},
 		{name: "trash stale If-Match", as: "owner", method: "DELETE", path: "/api/v1/items/{item}", headers: []string{"If-Match", `"9"`}, status: 412, unchanged: true},
 		{name: "trash matching If-Match", as: "owner", method: "DELETE", path: "/api/v1/items/{item}", headers: []string{"If-Match", `"1"`}, status: 204},
 		{name: "trash already trashed", as: "owner", method: "DELETE", path: "/api/v1/items/{trashed}", status: 404, unchanged: true},
@@ -203,17 +203,19 @@ func TestAPIDelete(t *testing.T) {
 		{name: "impact", as: "owner", method: "GET", path: "/api/v1/items/{item}/impact", status: 200,
 			want: []string{`"action":"trash"`, `"notes":2`, `"loans":1`, `"active_loans":0`, `"blockers":[]`}},
 		{name: "impact blocked", as: "owner", method: "GET", path: "/api/v1/items/{lent}/impact", status: 200,
-			want: []string{`"active_loans":1`, `"label":"Lent to Bob"`}, unchanged: true},
+			want: []string{`"active_loans":1`, `"label":"Bob"`}, unchanged: true},
 		{name: "impact other's", as: "other", method: "GET", path: "/api/v1/items/{item}/impact", status: 404},
 
 		{name: "bulk", as: "owner", method: "POST", path: "/api/v1/items/bulk-delete",
 			body: `{"ids":[{item},{lent},{trashed},{foreign},999999]}`, status: 200,
-			want: []string{`"trashed":[{item}]`, `"not_found":[{trashed},{foreign},999999]`, `"blocked":[{"type":"item","id":{lent}`},
+			want: []string{`"trashed":[{item}]`, `"not_found":[{trashed},{foreign},999999]`, `"blocked":[{"type":"loan","id":{loan},"label":"Bob","item_id":{lent}}]`},
 			after: func(t *testing.T, e *apiEnv) {
 				if !e.isTrashed("item") || e.isTrashed("lent") || e.isTrashed("foreign") {
 					t.Error("bulk trashed the wrong items")
 				}
 			}},
+		{name: "bulk that trashes nothing has a null cohort", as: "owner", method: "POST", path: "/api/v1/items/bulk-delete",
+			body: `{"ids":[{lent},{trashed}]}`, status: 200, want: []string{`"trashed":[]`, `"cohort":null`}, unchanged: true},
 		{name: "bulk with a reason", as: "owner", method: "POST", path: "/api/v1/items/bulk-delete",
 			body: `{"ids":[{item}],"reason":"sold"}`, status: 200, want: []string{`"trashed":[{item}]`},
 			after: func(t *testing.T, e *apiEnv) {

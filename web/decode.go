@@ -39,14 +39,14 @@ func parseID(s string) (int64, error) {
 func pathID(r *http.Request, name string) (int64, error) { return parseID(r.PathValue(name)) }
 
 func tooLarge() error {
-	return &httpError{status: http.StatusRequestEntityTooLarge, msg: "The request body is larger than 1 MiB."}
+	return &httpError{code: shelf.ETOOLARGE, msg: "The request body is larger than 1 MiB."}
 }
 
 // requireContentType refuses a body that is not of the given media type.
 func requireContentType(r *http.Request, want string) error {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != want {
-		return &httpError{status: http.StatusUnsupportedMediaType, msg: fmt.Sprintf("Send the body as %s.", want)}
+		return &httpError{code: shelf.EMEDIATYPE, msg: fmt.Sprintf("Send the body as %s.", want)}
 	}
 	return nil
 }

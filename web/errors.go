@@ -9,38 +9,14 @@ import (
 	"shelf"
 )
 
-// statusOf is the one table from error codes to HTTP statuses.
-func statusOf(code string) int {
-	switch code {
-	case shelf.EINVALID:
-		return http.StatusUnprocessableEntity
-	case shelf.EMALFORMED:
-		return http.StatusBadRequest
-	case shelf.ENOTFOUND:
-		return http.StatusNotFound
-	case shelf.ECONFLICT, shelf.ERESTRICTED:
-		return http.StatusConflict
-	case shelf.EPRECONDITION:
-		return http.StatusPreconditionFailed
-	case shelf.EUNAUTHORIZED:
-		return http.StatusUnauthorized
-	case shelf.EFORBIDDEN:
-		return http.StatusForbidden
-	case shelf.ERATELIMIT:
-		return http.StatusTooManyRequests
-	case shelf.EUNAVAILABLE:
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError
-}
-
 // statusClientClosed is the status of a request whose client hung up
 // before it was answered (nginx's 499; HTTP has none).
 const statusClientClosed = 499
 
-// httpError is a refusal that only HTTP has words for (413, 415, 405, …).
+// httpError is a refusal that only HTTP has words for (413, 415, 405, …),
+// with its code (its status comes from problemKinds) and headers.
 type httpError struct {
-	status     int
+	code       string
 	msg        string
 	allow      string // for 405
 	retryAfter int    // seconds, for 429 and 503
@@ -48,12 +24,13 @@ type httpError struct {
 
 func (e *httpError) Error() string { return e.msg }
 
-// problem is an RFC 9457 problem document.
+// problem is an RFC 9457 problem document, with Shelf's stable code.
 type problem struct {
 	Type      string            `json:"type"`
 	Title     string            `json:"title"`
 	Status    int               `json:"status"`
 	Detail    string            `json:"detail"`
+	Code      string            `json:"code"`
 	RequestID string            `json:"request_id,omitempty"`
 	Errors    map[string]string `json:"errors,omitempty"`
 	Blockers  []shelf.Blocker   `json:"blockers,omitempty"`
@@ -67,38 +44,38 @@ func (s *Server) problemFor(r *http.Request, err error) (problem, *httpError) {
 	var he *httpError
 	code := shelf.ErrorCode(err)
 	if errors.As(err, &he) {
-		p.Status, p.Detail = he.status, he.msg
+		p.Code, p.Detail = he.code, he.msg
 	} else if r.Context().Err() != nil && (code == shelf.EINTERNAL || code == shelf.EUNAVAILABLE) {
 		// note: the client hung up and its request's work was cancelled
 		// with it. Nothing failed on our side, so this is no 500 and no
 		// error log line; 499 is what proxies record for it. Nobody
 		// receives this answer.
-		p.Status, p.Detail = statusClientClosed, "The client closed the request."
+		p.Code, p.Detail = codeClientClosed, "The client closed the request."
 	} else {
-		p.Status = statusOf(code)
+		p.Code = code
 		p.Detail = shelf.ErrorMessage(err)
 		if e := shelf.AsError(err); e != nil {
 			p.Errors = e.Fields
 			p.Blockers = e.Blockers
-			if p.Status == http.StatusConflict && p.Blockers == nil {
+			if statusOf(code) == http.StatusConflict && p.Blockers == nil {
 				p.Blockers = []shelf.Blocker{}
 			}
 		}
 		if code == shelf.EUNAVAILABLE {
-			he = &httpError{status: p.Status, retryAfter: 5}
+			he = &httpError{code: code, retryAfter: 5}
 		}
-		if p.Status >= 500 {
+		if statusOf(code) >= 500 {
 			s.log.Error("request failed", "request_id", info.id, "method", r.Method, "path", r.URL.Path, "err", err)
 		}
-		if p.Status == http.StatusForbidden || p.Status == http.StatusNotFound {
+		if st := statusOf(code); st == http.StatusForbidden || st == http.StatusNotFound {
 			info.refused = true
 		}
 	}
-	p.Title = http.StatusText(p.Status)
-	if p.Status == statusClientClosed {
-		p.Title = "Client Closed Request"
+	if _, known := problemKinds[p.Code]; !known {
+		p.Code = shelf.EINTERNAL
 	}
-	p.Type = "/problems/" + strconv.Itoa(p.Status)
+	k := problemKinds[p.Code]
+	p.Status, p.Title, p.Type = k.status, k.title, s.problemType(r, p.Code)
 	return p, he
 }
 
@@ -106,6 +83,9 @@ func (s *Server) problemFor(r *http.Request, err error) (problem, *httpError) {
 func (s *Server) apiError(w http.ResponseWriter, r *http.Request, err error) {
 	p, he := s.problemFor(r, err)
 	setErrorHeaders(w, he)
+	if p.Status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="shelf"`)
+	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(p.Status)

@@ -55,7 +55,7 @@ func FuzzParseID(f *testing.F) {
 func problemStatus(err error) int {
 	var he *httpError
 	if errors.As(err, &he) {
-		return he.status
+		return statusOf(he.code)
 	}
 	return statusOf(shelf.ErrorCode(err))
 }

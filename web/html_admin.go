@@ -109,7 +109,7 @@ func (s *Server) renderUserDelete(w http.ResponseWriter, r *http.Request, id int
 		s.htmlError(w, r, err)
 		return
 	}
-	v := userDeleteView{Target: u, Blockers: im.Blockers, Transfer: tf,
+	v := userDeleteView{Target: u, Blockers: im.Blockers, Message: im.Message, Transfer: tf,
 		Live: countPhrase(im.LiveItems, "live item", "live items"), Trashed: countPhrase(im.TrashedItems, "trashed item", "trashed items")}
 	if im.LiveItems+im.TrashedItems > 0 {
 		us, err := s.svc.Users(ctx, a)

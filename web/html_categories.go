@@ -37,7 +37,7 @@ func (s *Server) createCategory(w http.ResponseWriter, r *http.Request) {
 	}
 	name := r.PostForm.Get("name")
 	c, err := s.svc.CreateCategory(r.Context(), actor(r), name)
-	if e := shelf.AsError(err); e != nil && (e.Code == shelf.EINVALID || e.Code == shelf.ECONFLICT) {
+	if e := shelf.AsError(err); e != nil && (e.Code == shelf.EINVALID || e.Code == shelf.ENAMETAKEN || e.Code == shelf.ECONFLICT) {
 		msg := e.Fields["name"]
 		if msg == "" {
 			msg = e.Message

@@ -154,7 +154,11 @@ func bulkFlash(res shelf.BulkTrashResult) flash {
 	if n := len(res.NotFound); n > 0 {
 		rest += fmt.Sprintf("; %d not found", n)
 	}
-	if n := len(res.Blocked); n > 0 {
+	onLoan := map[int64]bool{}
+	for _, b := range res.Blocked {
+		onLoan[b.ItemID] = true
+	}
+	if n := len(onLoan); n > 0 {
 		rest += fmt.Sprintf("; %d on loan", n)
 	}
 	if len(res.Trashed) == 0 {

@@ -230,7 +230,8 @@ func TestHTMLUserDelete(t *testing.T) {
 	wantPage(t, "blocked", admin.get(path+"/delete"), http.StatusConflict, "owns 1 live and 1 trashed items",
 		`action="`+path+`/transfer"`, `name="to"`)
 	before := e.fingerprint()
-	wantPage(t, "refused", admin.post(path+"/delete", nil), http.StatusConflict, "cannot be deleted yet", `action="`+path+`/transfer"`)
+	wantPage(t, "refused", admin.post(path+"/delete", nil), http.StatusConflict, "Cannot delete yet:", "transfer them first",
+		`data-blocker-type="item" data-blocker-id="`+itoa(tr.ID)+`">Broken bike<`, `action="`+path+`/transfer"`)
 	if e.fingerprint() != before {
 		t.Fatal("a refused user delete changed the database")
 	}

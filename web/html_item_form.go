@@ -150,13 +150,13 @@ func readItemForm(r *http.Request) (itemForm, shelf.ItemInput, error) {
 // else is an error page.
 func (s *Server) itemFormFailed(w http.ResponseWriter, r *http.Request, form itemForm, err error) {
 	e := shelf.AsError(err)
-	if e == nil || (e.Code != shelf.EINVALID && e.Code != shelf.ECONFLICT && e.Code != shelf.EPRECONDITION) {
+	if e == nil || (e.Code != shelf.EINVALID && e.Code != shelf.ENAMETAKEN && e.Code != shelf.ECONFLICT && e.Code != shelf.EPRECONDITION) {
 		s.htmlError(w, r, err)
 		return
 	}
 	form.Errors, form.Message = e.Fields, e.Message
 	switch e.Code {
-	case shelf.ECONFLICT:
+	case shelf.ENAMETAKEN, shelf.ECONFLICT:
 		form.Errors = map[string]string{"name": e.Message}
 	case shelf.EPRECONDITION:
 		cur, err := s.svc.Item(r.Context(), actor(r), form.ID)

@@ -67,7 +67,7 @@ func (s *Server) restoreItem(w http.ResponseWriter, r *http.Request) {
 	ctx, a := r.Context(), actor(r)
 	name := field(r, "name")
 	it, err := s.svc.RestoreItem(ctx, a, id, name)
-	if e := shelf.AsError(err); e != nil && (e.Code == shelf.ECONFLICT || e.Code == shelf.EINVALID) {
+	if e := shelf.AsError(err); e != nil && (e.Code == shelf.ENAMETAKEN || e.Code == shelf.ECONFLICT || e.Code == shelf.EINVALID) {
 		trashed, terr := s.svc.TrashedItem(ctx, a, id)
 		if terr != nil {
 			s.htmlError(w, r, terr)
@@ -105,7 +105,7 @@ func (s *Server) restoreCohort(w http.ResponseWriter, r *http.Request) {
 		for _, c := range res.Conflicts {
 			labels = append(labels, c.Label)
 		}
-		f.Text += fmt.Sprintf(" %s still in the Trash: %s", countPhrase(n, "item is", "items are"), strings.Join(labels, " "))
+		f.Text += fmt.Sprintf(" %s still in the Trash, as live items now have their names: %s.", countPhrase(n, "item is", "items are"), strings.Join(labels, ", "))
 		if len(res.Restored) == 0 {
 			f.Kind = "error"
 		}

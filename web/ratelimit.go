@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"shelf"
 )
 
 // limiter is a token bucket per key: rate tokens a second, up to burst.
@@ -68,7 +70,7 @@ func (s *Server) limitDestructive(next http.Handler) http.Handler {
 			key = "user:" + itoa(u.ID)
 		}
 		if ok, wait := s.destructive.allow(key, time.Now()); !ok {
-			s.fail(w, r, &httpError{status: http.StatusTooManyRequests, retryAfter: retrySeconds(wait),
+			s.fail(w, r, &httpError{code: shelf.ERATELIMIT, retryAfter: retrySeconds(wait),
 				msg: "Too many deletions at once; wait a moment and try again."})
 			return
 		}
@@ -149,6 +151,6 @@ func (t *loginThrottle) succeed(email string) {
 }
 
 func rateLimited(wait time.Duration) error {
-	return &httpError{status: http.StatusTooManyRequests, retryAfter: retrySeconds(wait),
+	return &httpError{code: shelf.ERATELIMIT, retryAfter: retrySeconds(wait),
 		msg: "Too many failed logins; wait a while and try again."}
 }

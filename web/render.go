@@ -167,7 +167,7 @@ func (s *Server) htmlError(w http.ResponseWriter, r *http.Request, err error) {
 // csrfFailed answers a request whose CSRF token is missing or stale.
 func (s *Server) csrfFailed(w http.ResponseWriter, r *http.Request) {
 	msg := "This form has expired or did not come from Shelf, so nothing was changed. Go back, reload the page and try again."
-	s.fail(w, r, &httpError{status: http.StatusForbidden, msg: msg})
+	s.fail(w, r, &httpError{code: shelf.ECSRF, msg: msg})
 }
 
 // staticHandler serves the embedded static files; their URLs carry a content

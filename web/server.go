@@ -89,7 +89,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		infoFrom(r).refused = true
-		s.fail(w, r, &httpError{status: http.StatusForbidden, msg: "Cross-origin requests are refused; nothing was changed."})
+		s.fail(w, r, &httpError{code: shelf.ECROSSORIGIN, msg: "Cross-origin requests are refused; nothing was changed."})
 	}))
 	s.handler = s.standard(cop.Handler(http.HandlerFunc(s.dispatch)))
 	return s, nil
@@ -131,7 +131,7 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 	h.ServeHTTP(rec, r)
 	switch rec.status {
 	case http.StatusMethodNotAllowed:
-		s.fail(w, r, &httpError{status: http.StatusMethodNotAllowed, allow: rec.header.Get("Allow"),
+		s.fail(w, r, &httpError{code: shelf.EMETHOD, allow: rec.header.Get("Allow"),
 			msg: fmt.Sprintf("%s is not allowed here; use %s.", r.Method, rec.header.Get("Allow"))})
 	case http.StatusMovedPermanently, http.StatusPermanentRedirect, http.StatusTemporaryRedirect, http.StatusFound:
 		http.Redirect(w, r, rec.header.Get("Location"), rec.status)

@@ -176,7 +176,8 @@ func testAdminCanAct(t *testing.T, f *Fixture) {
 		t.Errorf("admin: return Alice's loan: %v", err)
 	}
 	_, err = f.Svc.ReturnLoan(ctx, admin, o.loan.ID)
-	WantCode(t, err, shelf.ECONFLICT, "admin: return the loan twice")
+	WantCode(t, err, shelf.ELOANRETURNED, "admin: return the loan twice")
+	wantBlocker(t, shelf.AsError(err).Blockers, shelf.BlockLoan, o.loan.ID, "Nia")
 
 	cohort, err := f.Svc.TrashItem(ctx, admin, o.onLoan.ID, 0)
 	WantCode(t, err, "", "admin: trash Alice's returned item")

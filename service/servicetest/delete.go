@@ -1,6 +1,7 @@
 package servicetest
 
 import (
+	"strings"
 	"testing"
 
 	"shelf"
@@ -153,8 +154,11 @@ func testUserDeleteRestrictedWhileOwningItems(t *testing.T, f *Fixture) {
 		}
 		before := f.AuditTotal()
 		err = f.Svc.DeleteUser(f.Ctx, f.Admin, f.Bob.UserID)
-		WantCode(t, err, shelf.ERESTRICTED, "delete a user who owns a "+stage+" item")
-		wantBlocker(t, shelf.AsError(err).Blockers, "items", f.Bob.UserID, "transfer")
+		WantCode(t, err, shelf.EOWNSITEMS, "delete a user who owns a "+stage+" item")
+		wantBlocker(t, shelf.AsError(err).Blockers, shelf.BlockItem, it.ID, "Bob's bike")
+		if want := map[string]string{"live": "1 live and 0 trashed", "trashed": "0 live and 1 trashed"}[stage]; !strings.Contains(shelf.ErrorMessage(err), want) {
+			t.Errorf("%s: detail %q does not give the total (%q)", stage, shelf.ErrorMessage(err), want)
+		}
 		if !f.Exists("users", f.Bob.UserID) || !f.Exists("items", it.ID) {
 			t.Fatalf("%s: want Bob and his item kept after a refused delete", stage)
 		}
@@ -174,7 +178,9 @@ func testUserDeleteRestrictedWhileOwningItems(t *testing.T, f *Fixture) {
 
 	// Nobody deletes their own account.
 	err = f.Svc.DeleteUser(f.Ctx, f.Admin, f.Admin.UserID)
-	WantCode(t, err, shelf.ERESTRICTED, "admin deletes themself")
+	WantCode(t, err, shelf.EOWNACCOUNT, "admin deletes themself")
+	admin, _ := f.Svc.User(f.Ctx, f.Admin, f.Admin.UserID)
+	wantBlocker(t, shelf.AsError(err).Blockers, shelf.BlockUser, f.Admin.UserID, admin.Name)
 
 	// Once the Trash is purged, the user can go.
 	if err := f.Svc.PurgeItem(f.Ctx, f.Bob, it.ID, ""); err != nil {
@@ -260,7 +266,7 @@ func testTransferItems(t *testing.T, f *Fixture) {
 	aliceScissors := f.Item(f.Alice, "scissors")
 
 	_, err := f.Svc.TransferItems(f.Ctx, f.Admin, f.Bob.UserID, f.Alice.UserID)
-	WantCode(t, err, shelf.ECONFLICT, "transfer with a live name clash")
+	WantCode(t, err, shelf.ENAMETAKEN, "transfer with a live name clash")
 	wantBlocker(t, shelf.AsError(err).Blockers, "item", clash.ID, "Scissors")
 	if c := f.Count("SELECT count(*) FROM items WHERE owner_id = %d", f.Bob.UserID); c != 3 {
 		t.Fatalf("Bob's items after a refused transfer: want 3, got %d", c)

@@ -17,7 +17,7 @@ func testRestoreNameConflict(t *testing.T, f *Fixture) {
 	live := f.Item(f.Alice, "LAMP")
 
 	_, err := f.Svc.RestoreItem(f.Ctx, f.Alice, old.ID, "")
-	WantCode(t, err, shelf.ECONFLICT, "restore under a name a live item uses")
+	WantCode(t, err, shelf.ENAMETAKEN, "restore under a name a live item uses")
 	wantBlocker(t, shelf.AsError(err).Blockers, "item", live.ID, "LAMP")
 	if !f.IsTrashed(old.ID) {
 		t.Fatalf("item %d: want it still in the Trash after a refused restore", old.ID)
@@ -28,7 +28,7 @@ func testRestoreNameConflict(t *testing.T, f *Fixture) {
 
 	// A new name that clashes too is refused; an invalid one is invalid.
 	_, err = f.Svc.RestoreItem(f.Ctx, f.Alice, old.ID, "lamp")
-	WantCode(t, err, shelf.ECONFLICT, "restore under another clashing name")
+	WantCode(t, err, shelf.ENAMETAKEN, "restore under another clashing name")
 	_, err = f.Svc.RestoreItem(f.Ctx, f.Alice, old.ID, "bad\nname")
 	WantCode(t, err, shelf.EINVALID, "restore under an invalid name")
 
@@ -123,8 +123,9 @@ func testRestoreCohortExactlyOneRequest(t *testing.T, f *Fixture) {
 	if got := itemIDs(res.Restored); !slices.Equal(got, []int64{c.ID}) {
 		t.Errorf("restored: want [%d], got %v", c.ID, got)
 	}
-	if len(res.Conflicts) != 1 || res.Conflicts[0].ID != b.ID {
-		t.Errorf("conflicts: want item %d, got %+v", b.ID, res.Conflicts)
+	want := shelf.BulkBlocker{Blocker: shelf.Blocker{Type: shelf.BlockItem, ID: clash.ID, Label: clash.Name}, ItemID: b.ID}
+	if len(res.Conflicts) != 1 || res.Conflicts[0] != want {
+		t.Errorf("conflicts: want %+v (the live item that holds the name of item %d), got %+v", want, b.ID, res.Conflicts)
 	}
 	if !f.IsTrashed(b.ID) || !f.IsLive(clash.ID) {
 		t.Errorf("want item %d still trashed and item %d live", b.ID, clash.ID)

@@ -335,11 +335,11 @@ func WantCode(t testing.TB, err error, want, what string) {
 func wantBlocker(t testing.TB, blockers []shelf.Blocker, typ string, id int64, label string) {
 	t.Helper()
 	for _, b := range blockers {
-		if b.Type == typ && b.ID == id && strings.Contains(b.Label, label) {
+		if b.Type == typ && b.ID == id && b.Label == label {
 			return
 		}
 	}
-	t.Fatalf("want a %s blocker with id %d naming %q, got %+v", typ, id, label, blockers)
+	t.Fatalf("want a %s blocker with id %d labelled %q, got %+v", typ, id, label, blockers)
 }
 
 // snapshot decodes an audit event's snapshot.

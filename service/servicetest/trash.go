@@ -114,7 +114,7 @@ func testTrashBlockedByActiveLoan(t *testing.T, f *Fixture) {
 	before := f.Count("SELECT version FROM items WHERE id = %d", it.ID)
 
 	_, err := f.Svc.TrashItem(f.Ctx, f.Alice, it.ID, 0)
-	WantCode(t, err, shelf.ERESTRICTED, "trash an item on loan")
+	WantCode(t, err, shelf.EONLOAN, "trash an item on loan")
 	e := shelf.AsError(err)
 	wantBlocker(t, e.Blockers, "loan", loan.ID, "Erin Borrower")
 	if len(e.Blockers) != 1 {
@@ -132,7 +132,7 @@ func testTrashBlockedByActiveLoan(t *testing.T, f *Fixture) {
 
 	// An admin is refused too: the loan blocks, not the permission.
 	_, err = f.Svc.TrashItem(f.Ctx, f.Admin, it.ID, 0)
-	WantCode(t, err, shelf.ERESTRICTED, "admin trashes an item on loan")
+	WantCode(t, err, shelf.EONLOAN, "admin trashes an item on loan")
 
 	// Returned, it can go.
 	f.Return(f.Alice, loan.ID)
@@ -186,8 +186,9 @@ func testBulkTrashPerIDResults(t *testing.T, f *Fixture) {
 	if got, want := sortedIDs(res.NotFound), sortedIDs([]int64{already.ID, bobs.ID, missing, 0}); !slices.Equal(got, want) {
 		t.Errorf("not_found: want %v (already trashed, another member's, missing, invalid), got %v", want, got)
 	}
-	if len(res.Blocked) != 1 || res.Blocked[0].ID != onLoan.ID {
-		t.Errorf("blocked: want item %d (on loan), got %+v", onLoan.ID, res.Blocked)
+	want := shelf.BulkBlocker{Blocker: shelf.Blocker{Type: shelf.BlockLoan, ID: loan.ID, Label: "Frank"}, ItemID: onLoan.ID}
+	if len(res.Blocked) != 1 || res.Blocked[0] != want {
+		t.Errorf("blocked: want %+v (the loan that keeps item %d), got %+v", want, onLoan.ID, res.Blocked)
 	}
 	if res.Cohort == "" {
 		t.Fatalf("cohort: want one, got none")
@@ -330,10 +331,10 @@ func testImpactCounts(t *testing.T, f *Fixture) {
 func testUniqueNameAmongLiveOnly(t *testing.T, f *Fixture) {
 	drill := f.Item(f.Alice, "Drill")
 	_, err := f.Svc.CreateItem(f.Ctx, f.Alice, shelf.ItemInput{Name: "dRILL"})
-	WantCode(t, err, shelf.ECONFLICT, "create a case-insensitive duplicate")
+	WantCode(t, err, shelf.ENAMETAKEN, "create a case-insensitive duplicate")
 	wantBlocker(t, shelf.AsError(err).Blockers, "item", drill.ID, "Drill")
 	_, err = f.Svc.CreateItem(f.Ctx, f.Alice, shelf.ItemInput{Name: "  Drill  "})
-	WantCode(t, err, shelf.ECONFLICT, "create a duplicate with spaces around")
+	WantCode(t, err, shelf.ENAMETAKEN, "create a duplicate with spaces around")
 	if n := f.Count("SELECT count(*) FROM items WHERE owner_id = %d", f.Alice.UserID); n != 1 {
 		t.Fatalf("Alice's items: want 1 after refused duplicates, got %d", n)
 	}
@@ -344,7 +345,7 @@ func testUniqueNameAmongLiveOnly(t *testing.T, f *Fixture) {
 	// Renaming onto a live name is refused too.
 	saw := f.Item(f.Alice, "Saw")
 	_, err = f.Svc.UpdateItem(f.Ctx, f.Alice, saw.ID, shelf.ItemInput{Name: "DRILL"}, 0)
-	WantCode(t, err, shelf.ECONFLICT, "rename onto a live name")
+	WantCode(t, err, shelf.ENAMETAKEN, "rename onto a live name")
 	// Renaming an item to its own name in another case is fine.
 	_, err = f.Svc.UpdateItem(f.Ctx, f.Alice, saw.ID, shelf.ItemInput{Name: "SAW"}, 0)
 	WantCode(t, err, "", "rename to the same name in another case")
@@ -363,8 +364,9 @@ func testUniqueNameAmongLiveOnly(t *testing.T, f *Fixture) {
 	}
 
 	// Categories: unique per owner, case-insensitively.
-	f.Category(f.Alice, "Tools")
+	tools := f.Category(f.Alice, "Tools")
 	_, err = f.Svc.CreateCategory(f.Ctx, f.Alice, "TOOLS")
-	WantCode(t, err, shelf.ECONFLICT, "create a duplicate category")
+	WantCode(t, err, shelf.ENAMETAKEN, "create a duplicate category")
+	wantBlocker(t, shelf.AsError(err).Blockers, shelf.BlockCategory, tools.ID, "Tools")
 	f.Category(f.Bob, "tools")
 }

@@ -13,7 +13,7 @@
 
   if (!window.Shelf) return; // without ui.js, the forms and links still work
   const {
-    h, quoted, count, api, refreshToken, problem, blockerList, removeRows, hideItemPage, focusAfter, toast, restoreCohort, dialog,
+    h, quoted, count, api, refreshToken, problem, blockerText, blockerList, removeRows, hideItemPage, focusAfter, toast, restoreCohort, dialog,
   } = window.Shelf;
   const PURGE_FRICTION = 100; // as on the server: a bigger cascade asks for the name
   const BULK_FRICTION = 50; // and a bigger bulk delete for the count
@@ -164,7 +164,8 @@
         let text = r.trashed.length ? `Moved ${count(r.trashed.length, 'item', 'items')} to the Trash` : 'Nothing was moved to the Trash';
         if (r.not_found.length) text += `; ${r.not_found.length} not found`;
         text += '.';
-        if (r.blocked.length) text += ' Not moved: ' + r.blocked.map((b) => b.label).join(' ');
+        const held = new Set(r.blocked.map((b) => b.item_id)).size;
+        if (held) text += ` ${count(held, 'item was', 'items were')} not moved: ` + r.blocked.map(blockerText).join('; ') + '.';
         toast(r.trashed.length ? 'success' : 'error', text, r.cohort && (() => restoreCohort(r.cohort, gone))).focusUndo();
       },
     };

@@ -107,9 +107,16 @@
     return { text: `Something went wrong on Shelf’s side (error ${res.status}). Reload the page to see whether it was ${what}.`, retry: true };
   }
 
+  // blockerText words a blocker ({type, id, label}) for people.
+  function blockerText(b) {
+    if (b.type === 'loan') return `Lent to ${b.label}`;
+    if (b.type === 'hold') return `Legal hold: ${b.label}`;
+    return b.label;
+  }
+
   function blockerList(blockers) {
     if (!blockers || !blockers.length) return null;
-    return h('ul', { class: 'blockers' }, blockers.map((b) => h('li', {}, b.label)));
+    return h('ul', { class: 'blockers' }, blockers.map((b) => h('li', {}, blockerText(b))));
   }
 
   // Rows go away when their thing is deleted, and come back on Undo in the
@@ -360,6 +367,6 @@
   })();
 
   window.Shelf = Object.freeze({
-    h, quoted, count, api, refreshToken, problem, blockerList, removeRows, hideItemPage, focusAfter, toast, restoreCohort, dialog,
+    h, quoted, count, api, refreshToken, problem, blockerText, blockerList, removeRows, hideItemPage, focusAfter, toast, restoreCohort, dialog,
   });
 })();
