@@ -164,8 +164,14 @@
         let text = r.trashed.length ? `Moved ${count(r.trashed.length, 'item', 'items')} to the Trash` : 'Nothing was moved to the Trash';
         if (r.not_found.length) text += `; ${r.not_found.length} not found`;
         text += '.';
-        const held = new Set(r.blocked.map((b) => b.item_id)).size;
-        if (held) text += ` ${count(held, 'item was', 'items were')} not moved: ` + r.blocked.map(blockerText).join('; ') + '.';
+        // note: a blocker names what blocks (a loan); item_id names the item
+        // it kept, whose name the page has.
+        const nameOf = new Map(boxes.map((b, i) => [Number(b.value), names[i]]));
+        const kept = [...new Set(r.blocked.map((b) => b.item_id))];
+        if (kept.length) {
+          text += ' Not moved: ' + kept.map((id) => `${quoted(nameOf.get(id) || `item ${id}`)} (` +
+            r.blocked.filter((b) => b.item_id === id).map(blockerText).join(', ') + ')').join('; ') + '.';
+        }
         toast(r.trashed.length ? 'success' : 'error', text, r.cohort && (() => restoreCohort(r.cohort, gone))).focusUndo();
       },
     };

@@ -240,7 +240,7 @@
     }
     let text = restored.length === 1 ? `Restored ${quoted(restored[0].name)}.` : `Restored ${count(restored.length, 'item', 'items')}.`;
     if (conflicts.length) {
-      text += ` ${count(conflicts.length, 'item stays', 'items stay')} in the Trash: ${conflicts.map((c) => c.label).join(' ')}`;
+      text += ` ${count(conflicts.length, 'item stays', 'items stay')} in the Trash, as live items now have their names: ${conflicts.map((c) => quoted(c.label)).join(', ')}.`;
     }
     return { kind: restored.length ? 'success' : 'error', text, focus };
   }
