@@ -15,11 +15,17 @@ const (
 	ActionUserDelete     = "user.delete"
 	ActionItemsTransfer  = "items.transfer"
 	ActionTokenDelete    = "token.delete"
+	// ActionAuditAnchor binds the heads of every audit lane (see AuditEvent),
+	// so that a lane cut short is detected.
+	ActionAuditAnchor = "audit.anchor"
 )
 
 // AuditEvent records one destructive action, restore or purge. Events are
-// append-only, and each carries the hash of the one before it, so a changed
-// or removed row breaks the chain.
+// append-only and kept in lanes: an event's lane follows from its owner (the
+// owner of the thing it is about), Seq numbers a lane's events from 1 in the
+// order they committed, and each event carries the hash of the one before it
+// in its lane, so a changed or removed row breaks the lane's chain. Ids are
+// unique across lanes and grow with Seq within one lane.
 type AuditEvent struct {
 	ID         int64     `json:"id"`
 	At         time.Time `json:"at"`
@@ -38,6 +44,13 @@ type AuditEvent struct {
 	RemoteAddr string          `json:"remote_addr"`
 	PrevHash   string          `json:"prev_hash"`
 	Hash       string          `json:"hash"`
+	// Lane is the audit lane (the owner's id modulo the number of lanes; 0
+	// without an owner), and Seq the event's number in it, from 1.
+	Lane int   `json:"lane"`
+	Seq  int64 `json:"seq"`
+	// HashFormat says which fields Hash covers: 1 for events written before
+	// lanes (not lane or seq, and the owner only when set), 2 since.
+	HashFormat int `json:"hash_format"`
 }
 
 // AuditFilter selects audit events; zero fields match everything.

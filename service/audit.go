@@ -2,6 +2,8 @@ package service
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"time"
 
 	"shelf"
@@ -55,4 +57,57 @@ func (s *Service) CheckAudit(ctx context.Context, anchor *store.AuditAnchor) (st
 		return err
 	})
 	return c, err
+}
+
+// AnchorAudit appends an audit.anchor event that records the head of every
+// audit lane, and returns it: given back to CheckAudit (or kept outside the
+// database), it shows any lane cut short or rewritten below those heads.
+// When nothing was written since the newest anchor, it returns that one and
+// writes nothing. Shelf writes anchors on a timer (see serve) and before
+// every "shelf audit verify"; a is the system actor that asks.
+func (s *Service) AnchorAudit(ctx context.Context, a shelf.Actor) (store.AuditAnchor, error) {
+	if !a.IsSystem() || !a.IsAdmin() {
+		return store.AuditAnchor{}, shelf.Errorf(shelf.EFORBIDDEN, "Only Shelf itself anchors the audit log.")
+	}
+	var head store.AuditAnchor
+	err := s.db.Write(ctx, func(tx *store.Tx) error {
+		heads, err := tx.AuditLaneHeads(ctx)
+		if err != nil {
+			return err
+		}
+		latest, snap, err := tx.LatestAnchor(ctx)
+		switch shelf.ErrorCode(err) {
+		case "":
+			if sameHeads(heads, snap.Lanes, latest) {
+				head = store.AuditAnchor{ID: latest.ID, Hash: latest.Hash}
+				return nil
+			}
+		case shelf.ENOTFOUND:
+		default:
+			return err
+		}
+		if len(heads) == 0 {
+			return nil // an empty log has nothing to bind
+		}
+		snapshot := store.AnchorSnapshot{Lanes: heads}
+		e, err := s.appendAudit(ctx, tx, a, 0, shelf.ActionAuditAnchor, "audit", 0, "",
+			fmt.Sprintf("Anchored the heads of %d audit lanes", len(heads)), snapshot)
+		head = store.AuditAnchor{ID: e.ID, Hash: e.Hash}
+		return err
+	})
+	return head, err
+}
+
+// sameHeads reports whether the lanes stand where the latest anchor left
+// them: the heads it recorded, and lane 0 (where anchors go) at the anchor.
+func sameHeads(now, recorded []store.LaneHead, latest shelf.AuditEvent) bool {
+	want := make([]store.LaneHead, 0, len(recorded)+1)
+	for _, h := range recorded {
+		if h.Lane != latest.Lane {
+			want = append(want, h)
+		}
+	}
+	want = append(want, store.LaneHead{Lane: latest.Lane, Seq: latest.Seq, Hash: latest.Hash})
+	slices.SortFunc(want, func(a, b store.LaneHead) int { return a.Lane - b.Lane })
+	return slices.Equal(now, want)
 }

@@ -84,6 +84,7 @@ func (s *Service) purgeBatch(ctx context.Context, a shelf.Actor, owner *int64, b
 		if err != nil {
 			return err
 		}
+		var items []shelf.Item
 		for _, id := range ids {
 			it, err := tx.LockItem(ctx, id)
 			if shelf.ErrorCode(err) == shelf.ENOTFOUND || (err == nil && !it.Trashed()) {
@@ -92,6 +93,12 @@ func (s *Service) purgeBatch(ctx context.Context, a shelf.Actor, owner *int64, b
 			if err != nil {
 				return err
 			}
+			items = append(items, it)
+		}
+		if err := lockLanesOf(ctx, tx, items); err != nil {
+			return err
+		}
+		for _, it := range items {
 			if err := s.purgeOne(ctx, tx, a, it, reason, why); err != nil {
 				return err
 			}

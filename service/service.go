@@ -97,23 +97,34 @@ func ownerScope(a shelf.Actor, allOwners bool) *int64 {
 }
 
 // audit appends one event in tx, recording who did what, from where, about
-// whose thing (owner: who hears of it on the event stream and webhooks).
+// whose thing: owner (0 for none) is who hears of it on the event stream and
+// webhooks, and decides the event's audit lane.
 func (s *Service) audit(ctx context.Context, tx *store.Tx, a shelf.Actor, owner int64, action, entityType string, entityID int64,
 	cohort, summary string, snapshot any) error {
+	_, err := s.appendAudit(ctx, tx, a, owner, action, entityType, entityID, cohort, summary, snapshot)
+	return err
+}
+
+// appendAudit is audit that returns the event as written.
+func (s *Service) appendAudit(ctx context.Context, tx *store.Tx, a shelf.Actor, owner int64, action, entityType string, entityID int64,
+	cohort, summary string, snapshot any) (shelf.AuditEvent, error) {
 	snap, err := json.Marshal(snapshot)
 	if err != nil {
-		return err
+		return shelf.AuditEvent{}, err
 	}
 	var actorID *int64
 	if a.UserID != 0 {
 		id := a.UserID
 		actorID = &id
 	}
-	_, err = tx.AppendAudit(ctx, shelf.AuditEvent{
-		At: s.Now(), ActorID: actorID, OwnerID: &owner, Action: action, EntityType: entityType, EntityID: entityID,
+	var ownerID *int64
+	if owner != 0 {
+		ownerID = &owner
+	}
+	return tx.AppendAudit(ctx, shelf.AuditEvent{
+		At: s.Now(), ActorID: actorID, OwnerID: ownerID, Action: action, EntityType: entityType, EntityID: entityID,
 		Cohort: cohort, Summary: summary, Snapshot: snap, RequestID: a.RequestID, RemoteAddr: a.RemoteAddr,
 	})
-	return err
 }
 
 // itemSnapshot is the before-image of an item that audit events keep; it has

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 
 	"shelf"
@@ -113,6 +114,9 @@ func (s *Service) TrashItems(ctx context.Context, a shelf.Actor, ids []int64, re
 		if err != nil {
 			return err
 		}
+		if err := lockLanesOf(ctx, tx, slices.Collect(maps.Values(found))); err != nil {
+			return err
+		}
 		seen := make(map[int64]bool, len(ids))
 		for _, id := range ids {
 			if seen[id] {
@@ -153,6 +157,18 @@ func (s *Service) TrashItems(ctx context.Context, a shelf.Actor, ids []int64, re
 }
 
 // lockVisibleItems locks the rows of ids in ascending id order and returns
+// lockLanesOf takes the audit lanes of these items' owners, lowest first,
+// before a transaction that writes events to several of them (an admin's bulk
+// delete, a purge batch), so that two such transactions never each hold a
+// lane the other waits for.
+func lockLanesOf(ctx context.Context, tx *store.Tx, items []shelf.Item) error {
+	owners := make([]int64, 0, len(items))
+	for _, it := range items {
+		owners = append(owners, it.OwnerID)
+	}
+	return tx.LockAuditLanes(ctx, owners...)
+}
+
 // the live items among them that the actor may act on.
 func lockVisibleItems(ctx context.Context, tx *store.Tx, a shelf.Actor, ids []int64) (map[int64]shelf.Item, error) {
 	sorted := slices.Clone(ids)
@@ -245,6 +261,9 @@ func (s *Service) RestoreCohort(ctx context.Context, a shelf.Actor, cohort strin
 		}
 		if len(items) == 0 {
 			return shelf.Errorf(shelf.ENOTFOUND, "Nothing of that delete is left in the Trash.")
+		}
+		if err := lockLanesOf(ctx, tx, items); err != nil {
+			return err
 		}
 		for _, it := range items {
 			restored, err := s.restoreOne(ctx, tx, a, it, "")

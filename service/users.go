@@ -272,9 +272,18 @@ func (s *Service) TransferItems(ctx context.Context, a shelf.Actor, from, to int
 		if err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, a, dst.ID, shelf.ActionItemsTransfer, "user", src.ID, "",
-			fmt.Sprintf("Transferred %d items from %s to %s", n, src.Email, dst.Email),
-			map[string]any{"from": src.ID, "to": dst.ID, "items": n})
+		// note: both users' lanes hear of it, so that each one's events
+		// tell the whole story of their things; the lanes are taken in
+		// order, as every writer to several lanes does.
+		if err := tx.LockAuditLanes(ctx, src.ID, dst.ID); err != nil {
+			return err
+		}
+		summary := fmt.Sprintf("Transferred %d items from %s to %s", n, src.Email, dst.Email)
+		snap := map[string]any{"from": src.ID, "to": dst.ID, "items": n}
+		if err := s.audit(ctx, tx, a, src.ID, shelf.ActionItemsTransfer, "user", src.ID, "", summary, snap); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, dst.ID, shelf.ActionItemsTransfer, "user", src.ID, "", summary, snap)
 	})
 	return n, err
 }

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"context"
 	"database/sql"
 	"errors"
 	"strconv"
@@ -25,8 +24,14 @@ type dialect interface {
 	// sameName is the condition "column equals the ? argument, ignoring
 	// case", written so that the live-name unique index can answer it.
 	sameName(column string) string
-	// lockAuditChain serialises writers of the audit hash chain.
-	lockAuditChain(ctx context.Context, tx *Tx) error
+	// auditHead is the query that reads an audit lane's head (seq, hash)
+	// and the id of the event that follows it, one ? being the lane. On
+	// PostgreSQL it locks the lane's row until commit, and takes the id only
+	// once it holds the lock, so a lane's ids grow in commit order.
+	auditHead() string
+	// lockAuditLane locks one lane's row until commit, where writers of
+	// one lane can run at once (PostgreSQL); SQLite's one writer needs none.
+	lockAuditLane() string
 	// classify returns the shelf error code for a driver error, or "".
 	classify(err error) string
 	retryable(err error) bool

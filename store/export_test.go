@@ -18,3 +18,14 @@ func TxIsolation(ctx context.Context, db *DB) (string, error) {
 	})
 	return level, err
 }
+
+// MigrateTo applies the migrations up to version only, as an older Shelf
+// did, so that tests can build a database of that age and then migrate it.
+func MigrateTo(ctx context.Context, db *DB, version int64) error {
+	p, err := db.migrations()
+	if err != nil {
+		return err
+	}
+	_, err = p.UpTo(ctx, version)
+	return err
+}

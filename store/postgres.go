@@ -33,12 +33,9 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 
 type postgresDialect struct{}
 
-// auditChainLock is the advisory lock key that serialises audit appends.
-const auditChainLock = 0x5e1f_a0d1
-
 // txOptions pins READ COMMITTED, whatever the server's default: the rules
 // that lock a row and then read around it (the loan check after the item's
-// FOR UPDATE, the audit chain's head after its lock) need each statement to
+// FOR UPDATE, an audit lane's head after its lock) need each statement to
 // see what committed before it began.
 func (postgresDialect) txOptions() *sql.TxOptions {
 	return &sql.TxOptions{Isolation: sql.LevelReadCommitted}
@@ -53,12 +50,15 @@ func (d postgresDialect) mapErr(err error) error { return mapErr(d, err) }
 // note: the live-name index is on lower(name).
 func (postgresDialect) sameName(col string) string { return "lower(" + col + ") = lower(?)" }
 
-// lockAuditChain takes a transaction-scoped advisory lock: appenders on every
-// instance queue here, so each event links to the one committed before it.
-// It is held only from the append to the commit.
-func (postgresDialect) lockAuditChain(ctx context.Context, tx *Tx) error {
-	_, err := tx.exec(ctx, `SELECT pg_advisory_xact_lock(?)`, int64(auditChainLock))
-	return err
+// note: the lane's row is locked in a subquery, which PostgreSQL never
+// flattens (it has FOR UPDATE), so nextval runs only once the lock is held:
+// within a lane, ids grow in the order events commit.
+func (postgresDialect) auditHead() string {
+	return `SELECT l.seq, l.hash, nextval('audit_events_id_seq') FROM (SELECT seq, hash FROM audit_lanes WHERE lane = ? FOR UPDATE) AS l`
+}
+
+func (postgresDialect) lockAuditLane() string {
+	return `SELECT lane FROM audit_lanes WHERE lane = ? FOR UPDATE`
 }
 
 func (postgresDialect) retryable(err error) bool {

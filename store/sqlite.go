@@ -113,10 +113,13 @@ func (d sqliteDialect) mapErr(err error) error { return mapErr(d, err) }
 // lower(?) cannot use it and scans every live item of the owner.
 func (sqliteDialect) sameName(col string) string { return col + " = ? COLLATE NOCASE" }
 
-func (sqliteDialect) lockAuditChain(context.Context, *Tx) error {
-	// note: SQLite has one writer at a time, so the chain is already serial.
-	return nil
+// note: SQLite has one writer at a time, so a lane needs no lock, and the
+// next id is the largest one plus one (AUTOINCREMENT keeps ids unused).
+func (sqliteDialect) auditHead() string {
+	return `SELECT seq, hash, (SELECT coalesce(max(id), 0) + 1 FROM audit_events) FROM audit_lanes WHERE lane = ?`
 }
+
+func (sqliteDialect) lockAuditLane() string { return "" }
 
 func (sqliteDialect) classify(err error) string {
 	var se *sqlite.Error

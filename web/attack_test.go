@@ -734,13 +734,22 @@ func TestAttackAuditLogIsAppendOnly(t *testing.T) {
 			t.Fatalf("verify: want an intact log, got %d, %+v, %v", n, brk, err)
 		}
 		// Inserts are allowed (that is how events are written), so a forger
-		// can append; verify names the forged event.
-		var last int64
+		// can append. One that does not link to its lane's head is refused;
+		// one that does is named by verify.
+		var last, seq int64
+		var head string
 		if err := e.db.SQL().QueryRowContext(ctx, `SELECT max(id) FROM audit_events`).Scan(&last); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.db.SQL().ExecContext(ctx, e.rebind(`INSERT INTO audit_events (id, at, action, entity_type, entity_id, cohort, summary, snapshot,
-			request_id, remote_addr, prev_hash, hash) VALUES (?, '2026-01-01T00:00:00.000000Z', 'item.restore', 'item', 1, '', 'forged', '{}', '', '', 'x', 'y')`), last+1); err != nil {
+		if err := e.db.SQL().QueryRowContext(ctx, `SELECT seq, hash FROM audit_lanes WHERE lane = 0`).Scan(&seq, &head); err != nil {
+			t.Fatal(err)
+		}
+		forge := e.rebind(`INSERT INTO audit_events (id, at, action, entity_type, entity_id, cohort, summary, snapshot,
+			request_id, remote_addr, prev_hash, hash, lane, seq) VALUES (?, '2026-01-01T00:00:00.000000Z', 'item.restore', 'item', 1, '', 'forged', '{}', '', '', ?, 'y', 0, ?)`)
+		if _, err := e.db.SQL().ExecContext(ctx, forge, last+1, "x", seq+1); err == nil {
+			t.Errorf("forge an event that does not extend its lane: want the database to refuse it, it succeeded")
+		}
+		if _, err := e.db.SQL().ExecContext(ctx, forge, last+1, head, seq+1); err != nil {
 			t.Fatalf("forge an event: %v", err)
 		}
 		_, brk, err := e.svc.VerifyAudit(ctx)

@@ -312,9 +312,13 @@ func TestCLIAuditVerify(t *testing.T) {
 	if !strings.Contains(r.stdout, "intact") || !strings.Contains(r.stdout, strconv.Itoa(want)+" events") {
 		t.Errorf("verify output: want it to say the %d events are intact, got %q", want, r.stdout)
 	}
-	// The head it prints is the newest event, and given back as --anchor it
-	// holds; a head the log no longer reaches fails.
+	// The head it prints is the anchor event it wrote once the lanes
+	// verified, the newest; given back as --anchor it holds; a head the log
+	// no longer reaches fails.
 	events := f.Events()
+	if len(events) != want+1 || events[want].Action != shelf.ActionAuditAnchor {
+		t.Fatalf("verify: want it to append one %s after the %d events, got %d events", shelf.ActionAuditAnchor, want, len(events))
+	}
 	head := fmt.Sprintf("%d:%s", events[len(events)-1].ID, events[len(events)-1].Hash)
 	if !strings.Contains(r.stdout, "Head: "+head+"\n") {
 		t.Errorf("verify output: want the head %q, got %q", head, r.stdout)
@@ -324,7 +328,10 @@ func TestCLIAuditVerify(t *testing.T) {
 	if !strings.Contains(r.stdout, fmt.Sprintf("Anchor event %d is there, unchanged.", events[len(events)-1].ID)) {
 		t.Errorf("verify --anchor output: want the anchor confirmed, got %q", r.stdout)
 	}
-	later := fmt.Sprintf("%d:%s", want+1, events[0].Hash)
+	if n := len(f.Events()); n != want+1 {
+		t.Errorf("verify again with no lane moved: want no second anchor, got %d events", n)
+	}
+	later := fmt.Sprintf("%d:%s", want+2, events[0].Hash)
 	r = runCLI(t, nil, "", "audit", "verify", "--db", dsn, "--anchor", later)
 	if r.code != 1 || !strings.Contains(r.stdout, "newest events were removed") {
 		t.Errorf("verify --anchor past the end: want exit 1 saying events were removed, got %d: %q %q", r.code, r.stdout, r.stderr)

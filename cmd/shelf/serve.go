@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"shelf"
 	"shelf/internal/gctune"
 	"shelf/purge"
 	"shelf/service"
@@ -30,11 +31,15 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	rateLimit := fs.Float64("rate-limit", 100, "destructive requests per second per user (bursts of twice that); 0 turns it off")
 	demo := fs.Bool("demo", false, "on an empty database, create a demo admin, a member and sample data")
 	purgeEvery := fs.Duration("purge-interval", time.Minute, "how often the retention purge looks for old items")
+	anchorEvery := fs.Duration("audit-anchor-interval", time.Minute, "how often an audit.anchor event binds the audit lanes' heads (when any moved)")
 	if err := env.parse(fs, args); err != nil {
 		return err
 	}
 	if *retention <= 0 {
 		return usageError{"--trash-retention must be positive"}
+	}
+	if *anchorEvery <= 0 {
+		return usageError{"--audit-anchor-interval must be positive"}
 	}
 	if *rateLimit < 0 {
 		return usageError{"--rate-limit cannot be negative"}
@@ -88,6 +93,7 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	job := &purge.Job{Service: svc, Retention: *retention, Interval: *purgeEvery, Logger: log, Busy: srv.Busy}
 	bg.Go(func() { job.Run(bgCtx) })
 	bg.Go(func() { sweepSessions(bgCtx, svc, log) })
+	bg.Go(func() { anchorAudit(bgCtx, svc, *anchorEvery, log) })
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpSrv.Serve(ln) }()
@@ -126,6 +132,25 @@ func sweepSessions(ctx context.Context, svc *service.Service, log *slog.Logger) 
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+	}
+}
+
+// anchorAudit writes an audit.anchor event every interval in which a lane
+// moved, so that a lane cut short below an anchored head is detected by
+// "shelf audit verify" even between two runs of it. Instances that anchor
+// at the same moment only write two anchors; nothing needs one of them.
+func anchorAudit(ctx context.Context, svc *service.Service, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if _, err := svc.AnchorAudit(ctx, shelf.System(service.NewRequestID())); err != nil && ctx.Err() == nil {
+			log.Error("audit anchor failed", "err", err)
 		}
 	}
 }

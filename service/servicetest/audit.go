@@ -211,12 +211,22 @@ func testAuditAnchor(t *testing.T, f *Fixture) {
 	}
 	wantBreak(check(&store.AuditAnchor{ID: 1, Hash: strings.Repeat("0", 64)}), 1, "log is empty", "an anchor into an empty log")
 
-	for i := range 5 {
+	for i := range 4 {
 		f.Trash(f.Alice, f.Item(f.Alice, fmt.Sprintf("Box %d", i)).ID)
+	}
+	if c := check(nil); c.Break != nil || c.Events != 4 || c.Head != (store.AuditAnchor{}) {
+		t.Fatalf("an intact log before any anchor: want 4 events, no break and no head, got %+v", c)
+	}
+	// The head is an anchor event, which binds every lane's head.
+	head, err := f.Svc.AnchorAudit(f.Ctx, shelf.System("anchor"))
+	if err != nil {
+		t.Fatalf("anchor: %v", err)
 	}
 	events := f.Events()
 	c := check(nil)
-	head := store.AuditAnchor{ID: events[4].ID, Hash: events[4].Hash}
+	if want := (store.AuditAnchor{ID: events[4].ID, Hash: events[4].Hash}); head != want || events[4].Action != shelf.ActionAuditAnchor {
+		t.Fatalf("anchor: want the fifth event, an %s, as the head %v, got %v (%+v)", shelf.ActionAuditAnchor, want, head, events[4])
+	}
 	if c.Break != nil || c.Events != 5 || c.Head != head {
 		t.Fatalf("an intact log: want 5 events, no break and head %v, got %+v", head, c)
 	}

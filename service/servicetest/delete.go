@@ -298,8 +298,12 @@ func testTransferItems(t *testing.T, f *Fixture) {
 	if !f.IsTrashed(trashed.ID) {
 		t.Errorf("item %d: want it still in the Trash, now Alice's", trashed.ID)
 	}
-	if c := f.Audits(shelf.ActionItemsTransfer, f.Bob.UserID); c != 1 {
-		t.Errorf("items.transfer events: want 1, got %d", c)
+	// One event in each user's audit lane, so that each one's events tell
+	// the whole story of their things.
+	events := f.EventsOf(shelf.ActionItemsTransfer, f.Bob.UserID)
+	if len(events) != 2 || events[0].OwnerID == nil || events[1].OwnerID == nil ||
+		*events[0].OwnerID+*events[1].OwnerID != f.Alice.UserID+f.Bob.UserID || *events[0].OwnerID == *events[1].OwnerID {
+		t.Errorf("items.transfer events: want one owned by each user, got %+v", events)
 	}
 }
 

@@ -190,16 +190,23 @@ func testEventsLateCommit(t *testing.T, f *Fixture) {
 					t.Fatal(err)
 				}
 			}
-			insert := func(tx *sql.Tx, id int64) {
+			// note: each event extends the head of its owner's audit lane, and
+			// the two owners' lanes differ, so neither insert waits for the
+			// other's lane.
+			insert := func(tx *sql.Tx, id, owner int64) {
 				t.Helper()
-				_, err := tx.ExecContext(ctx, `INSERT INTO audit_events (id, at, action, entity_type, entity_id, summary, snapshot, prev_hash, hash, owner_id)
-					VALUES ($1, '2026-03-01T09:00:00.000000Z', 'item.trash', 'item', $1, 'late', '{}', '', '', $2)`, id, f.Alice.UserID)
+				_, err := tx.ExecContext(ctx, `INSERT INTO audit_events (id, at, action, entity_type, entity_id, summary, snapshot, prev_hash, hash, owner_id, lane, seq)
+					SELECT $1, '2026-03-01T09:00:00.000000Z', 'item.trash', 'item', $1, 'late', '{}', l.hash, '', $2, l.lane, l.seq + 1
+					FROM audit_lanes l WHERE l.lane = $3`, id, owner, store.LaneOf(&owner))
 				if err != nil {
 					t.Fatalf("insert event %d: %v", id, err)
 				}
 			}
-			insert(txLow, low)
-			insert(txHigh, high)
+			if store.LaneOf(&f.Alice.UserID) == store.LaneOf(&f.Bob.UserID) {
+				t.Fatal("Alice and Bob share an audit lane; the test needs two")
+			}
+			insert(txLow, low, f.Alice.UserID)
+			insert(txHigh, high, f.Bob.UserID)
 			if err := txHigh.Commit(); err != nil {
 				t.Fatal(err)
 			}
