@@ -12,11 +12,11 @@ import (
 )
 
 // allWorkloads are the Shelf workloads, in the order they run.
-var allWorkloads = []string{"api-delete", "form-delete", "list-html", "list-json", "trash-restore", "bulk-delete", "mixed", "purge-reads"}
+var allWorkloads = []string{"api-delete", "api-create", "form-delete", "list-html", "list-json", "trash-restore", "bulk-delete", "mixed", "purge-reads"}
 
 // defaultWorkloads leaves out purge-reads, which seeds and purges a million
-// items and takes minutes.
-var defaultWorkloads = allWorkloads[:len(allWorkloads)-1]
+// items and takes minutes, and api-create, which the scale benchmark runs.
+var defaultWorkloads = []string{"api-delete", "form-delete", "list-html", "list-json", "trash-restore", "bulk-delete", "mixed"}
 
 // config is the command line.
 type config struct {
@@ -54,6 +54,12 @@ type config struct {
 	baselineCSRF   string
 	baselineIDs    idRange
 
+	// The scale benchmark (--instances).
+	instances int
+	users     int
+	postgres  string
+	shelfBin  string
+
 	// purge-reads.
 	purgeItems    int
 	purgeReadRate float64
@@ -81,7 +87,14 @@ By default it seeds a SQLite file and starts Shelf in-process on 127.0.0.1:0.
   shelf-load --baseline http://127.0.0.1:8001 --baseline-cookie "$COOKIE" --baseline-csrf "$CSRF"
   shelf-load --base http://127.0.0.1:8001 --path /api/items/%d --method DELETE --cookie "$COOKIE" --ids 1001:300000 --want 204
 
-Workloads: ` + "api-delete, form-delete, list-html, list-json, trash-restore, bulk-delete, mixed, purge-reads" + `
+With --instances N it starts shelf serve processes itself: one on a SQLite
+file and N on one PostgreSQL database (made for the run on --postgres and
+dropped after), and measures SQLite, one PostgreSQL instance and N together,
+in turn in every round, the order alternating between rounds:
+
+  shelf-load --instances 2 --postgres postgres://postgres@127.0.0.1:5432/postgres --users 16 --items 400000 --rounds 3
+
+Workloads: ` + "api-delete, api-create, form-delete, list-html, list-json, trash-restore, bulk-delete, mixed, purge-reads" + `
 
 Flags:
 `
@@ -122,6 +135,10 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.baselineCSRF, "baseline-csrf", "", "the baseline's CSRF token (login.py prints it as CSRF)")
 	c.baselineIDs = idRange{1001, 300_000}
 	fs.Var(&c.baselineIDs, "baseline-ids", "the baseline's item ids the delete workloads use, FIRST:LAST")
+	fs.IntVar(&c.instances, "instances", 0, "scale benchmark: start this many shelf serve processes on one PostgreSQL database (--postgres) and measure them beside one instance and beside SQLite")
+	fs.IntVar(&c.users, "users", 1, "scale benchmark: spread the load over this many users (worker i is user i mod users)")
+	fs.StringVar(&c.postgres, "postgres", "", "scale benchmark: a loopback PostgreSQL server URL; the run makes its own database there and drops it")
+	fs.StringVar(&c.shelfBin, "shelf-bin", "", "scale benchmark: the shelf binary to start (default: go build shelf/cmd/shelf)")
 	fs.IntVar(&c.purgeItems, "purge-items", 1_000_000, "purge-reads: trashed items the retention purge removes")
 	fs.Float64Var(&c.purgeReadRate, "purge-read-rate", 200, "purge-reads: list-page requests per second, paced")
 	fs.DurationVar(&c.purgeTimeout, "purge-timeout", 15*time.Minute, "purge-reads: the longest the purge may run")
@@ -162,6 +179,27 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 		return c, usageError{"--pid needs --base (in-process, the tool samples its own RSS)"}
 	case c.purgeReadRate <= 0:
 		return c, usageError{"--purge-read-rate must be positive"}
+	case c.instances < 0 || c.instances > 16:
+		return c, usageError{"--instances must be from 1 to 16"}
+	case c.users < 1 || c.users > 1000:
+		return c, usageError{"--users must be from 1 to 1000"}
+	case c.instances > 0 && c.postgres == "":
+		return c, usageError{"--instances needs --postgres URL (a loopback PostgreSQL server)"}
+	case c.instances > 0 && (c.base != "" || c.baseline != "" || c.db != "" || c.seedOnly):
+		return c, usageError{"--instances starts its own servers: it takes no --base, --baseline, --db or --seed-only"}
+	}
+	if c.instances > 0 {
+		if err := checkLoopbackPostgres(c.postgres); err != nil {
+			return c, usageError{err.Error()}
+		}
+		if !isSet(fs, "workloads") {
+			c.workloads = scaleWorkloads
+		}
+		for _, w := range c.workloads {
+			if w == "trash-restore" || w == "purge-reads" {
+				return c, usageError{fmt.Sprintf("--instances does not run %s (its check counts one trash event per trashed item)", w)}
+			}
+		}
 	}
 	for _, u := range []string{c.base, c.baseline} {
 		if u == "" {
@@ -227,4 +265,11 @@ func exitCode(err error, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stderr, "shelf-load:", err)
 	return 1
+}
+
+// isSet reports whether the command line gave the flag.
+func isSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }

@@ -29,6 +29,9 @@ type workload struct {
 	name   string
 	target string // "shelf", "floor", "baseline" or "custom"
 	base   string // the target's base URL
+	// bases, if set, spreads the workers over several instances of one
+	// target: worker i sends to bases[i mod len(bases)].
+	bases []string
 	// worker returns worker i's source; each worker is one connection.
 	worker func(i int) source
 	// perRequest, if set, is how many items one request handles (bulk).
@@ -96,6 +99,10 @@ func drive(ctx context.Context, c *http.Client, w workload, conns int, d time.Du
 	deadline := start.Add(d)
 	for i := range conns {
 		next := w.worker(i)
+		base := w.base
+		if len(w.bases) > 0 {
+			base = w.bases[i%len(w.bases)]
+		}
 		wg.Go(func() {
 			lat := make([]time.Duration, 0, 4096)
 			for time.Now().Before(deadline) && ctx.Err() == nil {
@@ -115,7 +122,7 @@ func drive(ctx context.Context, c *http.Client, w workload, conns int, d time.Du
 					break
 				}
 				t0 := time.Now()
-				status, err := do(ctx, c, w.base, req)
+				status, err := do(ctx, c, base, req)
 				took := time.Since(t0)
 				if ctx.Err() != nil {
 					break

@@ -27,6 +27,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if c.seedOnly {
 		return seedOnly(ctx, c, stdout)
 	}
+	if c.instances > 0 {
+		return runScale(ctx, c, stdout, stderr)
+	}
 	client := newClient(c.conns)
 	defer client.CloseIdleConnections()
 

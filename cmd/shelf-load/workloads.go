@@ -61,6 +61,15 @@ func (t *shelfTarget) workload(name string) workload {
 					header: form, want: http.StatusSeeOther}, ok
 			}
 		}
+	case "api-create":
+		// POST of a new item with a name no other request uses: validation,
+		// the live-name check and the insert, durably committed.
+		w.worker = func(int) source {
+			return func() (request, bool) {
+				body := fmt.Sprintf(`{"name":"created %s-%d","quantity":1}`, t.nonce, t.created.Add(1))
+				return request{method: http.MethodPost, path: "/api/v1/items", body: []byte(body), header: bearerJSON, want: http.StatusCreated}, true
+			}
+		}
 	case "list-html":
 		w.worker = func(int) source {
 			return func() (request, bool) {
