@@ -69,3 +69,10 @@ type AuditPage struct {
 	Events []AuditEvent
 	Next   string
 }
+
+// Audit actions of photos.
+const (
+	ActionPhotoTrash   = "photo.trash"
+	ActionPhotoRestore = "photo.restore"
+	ActionPhotoPurge   = "photo.purge"
+)

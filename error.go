@@ -35,6 +35,10 @@ const (
 	EKEYINFLIGHT  = "idempotency_key_in_use" // the first request with the key is still running (409)
 	ERATELIMIT    = "rate_limited"           // too many requests (429)
 	EUNAVAILABLE  = "unavailable"            // the database cannot be reached (503)
+	EPHOTOSIZE    = "photo_too_large"        // a photo is over 10 MiB or 40 megapixels (413)
+	ENOTIMAGE     = "not_an_image"           // an upload is not a JPEG, PNG or WebP image (415)
+	EPHOTOLIMIT   = "too_many_photos"        // the item has as many photos as it may (409)
+	ESTORAGEFULL  = "storage_full"           // no room left to store a file (507)
 	EINTERNAL     = "internal"               // a bug or an unexpected failure (500)
 )
 

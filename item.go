@@ -153,5 +153,6 @@ const MaxBulkIDs = 1000
 // RestoreResult is the outcome of undoing one delete request.
 type RestoreResult struct {
 	Restored  []Item        `json:"restored"`
+	Photos    []Photo       `json:"photos"` // photos deleted on their own by that request
 	Conflicts []BulkBlocker `json:"conflicts"`
 }

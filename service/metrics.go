@@ -14,13 +14,13 @@ type counters struct {
 func newCounters() counters {
 	return counters{
 		deletes: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "shelf_deletes_total", Help: "Things deleted, by kind (item_trash, note, category, user, token).",
+			Name: "shelf_deletes_total", Help: "Things deleted, by kind (item_trash, photo_trash, note, category, user, token).",
 		}, []string{"kind"}),
 		restores: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "shelf_restores_total", Help: "Items restored from the Trash, by kind (item, cohort).",
+			Name: "shelf_restores_total", Help: "Things restored from the Trash, by kind (item, cohort, photo).",
 		}, []string{"kind"}),
 		purges: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "shelf_purges_total", Help: "Items purged for good, by kind (item, empty_trash, retention).",
+			Name: "shelf_purges_total", Help: "Items purged for good, by kind (item, empty_trash, retention; photo for photos trashed on their own).",
 		}, []string{"kind"}),
 	}
 }

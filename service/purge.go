@@ -35,6 +35,10 @@ func (s *Service) purgeOne(ctx context.Context, tx *store.Tx, a shelf.Actor, it 
 	if err != nil {
 		return err
 	}
+	photos, err := s.purgeItemPhotos(ctx, tx, it.ID)
+	if err != nil {
+		return err
+	}
 	ok, err := tx.PurgeItem(ctx, it.ID)
 	if err != nil {
 		return err
@@ -44,7 +48,7 @@ func (s *Service) purgeOne(ctx context.Context, tx *store.Tx, a shelf.Actor, it 
 	}
 	summary := fmt.Sprintf("Deleted “%s” forever (%s)", it.Name, why)
 	snap := map[string]any{"item": snapItem(it), "notes": notes, "loans": loans,
-		"notes_total": noteCount, "loans_total": loanCount}
+		"notes_total": noteCount, "loans_total": loanCount, "photos": photos}
 	if reason != "" {
 		snap["reason"] = reason
 	}
@@ -70,6 +74,7 @@ func (s *Service) PurgeItem(ctx context.Context, a shelf.Actor, id int64, reason
 	})
 	if err == nil {
 		counted(s.count.purges, "item", 1)
+		s.filesQueued()
 	}
 	return err
 }
@@ -111,6 +116,9 @@ func (s *Service) purgeBatch(ctx context.Context, a shelf.Actor, owner *int64, b
 		return 0, err
 	}
 	counted(s.count.purges, kind, n)
+	if n > 0 {
+		s.filesQueued()
+	}
 	return n, nil
 }
 
@@ -140,7 +148,10 @@ func (s *Service) EmptyTrash(ctx context.Context, a shelf.Actor, owner int64, re
 			return total, err
 		}
 		if n < DefaultPurgeBatch {
-			return total, nil
+			// note: photos trashed on their own go too; they are not
+			// counted as items.
+			_, err := s.purgePhotosBefore(ctx, a, &owner, before, reason, "Trash emptied")
+			return total, err
 		}
 	}
 }
@@ -183,7 +194,8 @@ func (s *Service) PurgeTrashedBefore(ctx context.Context, a shelf.Actor, before 
 			progress(done, max(total, done))
 		}
 		if n < batch {
-			return done, nil
+			_, err := s.purgePhotosBefore(ctx, a, nil, before, "", "retention period over")
+			return done, err
 		}
 	}
 }

@@ -21,6 +21,7 @@ type Service struct {
 	now       func() time.Time
 	newCohort func() string
 	count     counters
+	photos    *photoSetup // nil without a directory of files
 }
 
 // Option configures a Service.

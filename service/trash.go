@@ -254,17 +254,23 @@ func (s *Service) RestoreCohort(ctx context.Context, a shelf.Actor, cohort strin
 	}
 	var res shelf.RestoreResult
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
-		res = shelf.RestoreResult{Restored: []shelf.Item{}, Conflicts: []shelf.BulkBlocker{}}
+		res = shelf.RestoreResult{Restored: []shelf.Item{}, Photos: []shelf.Photo{}, Conflicts: []shelf.BulkBlocker{}}
 		items, err := tx.CohortItems(ctx, cohort, ownerScope(a, true))
 		if err != nil {
 			return err
 		}
-		if len(items) == 0 {
+		photos, photoConflicts, err := s.restoreCohortPhotos(ctx, tx, a, cohort)
+		if err != nil {
+			return err
+		}
+		if len(items) == 0 && len(photos) == 0 && len(photoConflicts) == 0 {
 			return shelf.Errorf(shelf.ENOTFOUND, "Nothing of that delete is left in the Trash.")
 		}
 		if err := lockLanesOf(ctx, tx, items); err != nil {
 			return err
 		}
+		res.Photos = append(res.Photos, photos...)
+		res.Conflicts = append(res.Conflicts, photoConflicts...)
 		for _, it := range items {
 			restored, err := s.restoreOne(ctx, tx, a, it, "")
 			switch shelf.ErrorCode(err) {
@@ -282,6 +288,7 @@ func (s *Service) RestoreCohort(ctx context.Context, a shelf.Actor, cohort strin
 	})
 	if err == nil {
 		counted(s.count.restores, "cohort", len(res.Restored))
+		counted(s.count.restores, "photo", len(res.Photos))
 	}
 	return res, err
 }

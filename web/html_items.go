@@ -166,6 +166,7 @@ type itemView struct {
 	Borrower   string
 	Due        string
 	LendErrors map[string]string
+	Photos     photosView
 }
 
 // itemPage shows an item with its notes and loans.
@@ -196,7 +197,13 @@ func (s *Server) renderItem(w http.ResponseWriter, r *http.Request, status int, 
 		s.htmlError(w, r, err)
 		return
 	}
+	photos, err := s.svc.ItemPhotos(ctx, a, id)
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
 	v.Item, v.Notes, v.Loans = it, notes, loans
+	v.Photos = newPhotosView(photos, v.Photos.Error)
 	for _, l := range loans {
 		if l.Active() {
 			v.Active++

@@ -42,7 +42,7 @@ func newHTMLEnv(t *testing.T) *htmlEnv {
 	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
-	svc := service.New(db)
+	svc := service.New(db, service.WithFiles(testFiles(t)))
 	srv, err := New(Config{Service: svc, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)

@@ -110,6 +110,16 @@ func (s *Server) restoreCohort(w http.ResponseWriter, r *http.Request) {
 			f.Kind = "error"
 		}
 	}
+	if len(res.Restored) == 0 && len(res.Photos) > 0 {
+		// note: the Undo of a photo delete goes back to the photo's item.
+		text := "Restored the photo."
+		if len(res.Photos) > 1 {
+			text = "Restored " + countPhrase(len(res.Photos), "photo", "photos") + "."
+		}
+		s.setFlash(r, flash{Kind: "success", Text: text})
+		redirect(w, r, "/items/"+itoa(res.Photos[0].ItemID))
+		return
+	}
 	s.setFlash(r, f)
 	redirect(w, r, "/items")
 }

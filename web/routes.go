@@ -50,6 +50,8 @@ func (s *Server) routes() {
 	m.Handle("POST /items/{id}/notes", page(s.addNote))
 	m.Handle("GET /notes/{id}/delete", page(s.deleteNotePage))
 	m.Handle("POST /notes/{id}/delete", destroy(s.deleteNote))
+	m.Handle("POST /items/{id}/photos", chain(http.HandlerFunc(s.addPhotoForm), s.withSession, s.requireLogin, s.uploadCSRF))
+	m.Handle("POST /photos/{id}/delete", destroy(s.trashPhotoForm))
 	m.Handle("POST /items/{id}/loans", page(s.lendItem))
 	m.Handle("POST /loans/{id}/return", page(s.returnLoan))
 
@@ -109,6 +111,11 @@ func (s *Server) routes() {
 	m.Handle("GET /api/v1/items/{id}/loans", api(s.apiListLoans))
 	m.Handle("POST /api/v1/items/{id}/loans", api(s.apiLendItem))
 	m.Handle("POST /api/v1/loans/{id}/return", api(s.apiReturnLoan))
+
+	m.Handle("GET /api/v1/items/{id}/photos", api(s.apiListPhotos))
+	m.Handle("POST /api/v1/items/{id}/photos", api(s.apiAddPhoto))
+	m.Handle("GET /api/v1/photos/{id}", api(s.apiPhoto))
+	m.Handle("DELETE /api/v1/photos/{id}", apiDestroy(s.apiTrashPhoto))
 
 	m.Handle("GET /api/v1/categories", api(s.apiListCategories))
 	m.Handle("POST /api/v1/categories", api(s.apiCreateCategory))

@@ -22,6 +22,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 
 	"shelf"
+	"shelf/filestore"
 	"shelf/service"
 	"shelf/store"
 	"shelf/store/storetest"
@@ -38,6 +39,7 @@ type apiEnv struct {
 	users  map[string]shelf.User // "admin", "owner", "other"
 	tokens map[string]string
 	ids    map[string]int64 // fixture ids by name
+	files  *filestore.Dir   // where photos' files go
 }
 
 func newAPIEnv(t *testing.T, cfgs ...func(*Config)) *apiEnv {
@@ -64,7 +66,8 @@ func forEachEngine(t *testing.T, f func(t *testing.T, open func(t *testing.T, cf
 func newAPIEnvOn(t *testing.T, db *store.DB, cfgs ...func(*Config)) *apiEnv {
 	t.Helper()
 	ctx := context.Background()
-	svc := service.New(db)
+	files := testFiles(t)
+	svc := service.New(db, service.WithFiles(files))
 	cfg := Config{Service: svc, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	for _, f := range cfgs {
 		f(&cfg)
@@ -75,7 +78,7 @@ func newAPIEnvOn(t *testing.T, db *store.DB, cfgs ...func(*Config)) *apiEnv {
 	}
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
-	e := &apiEnv{t: t, db: db, svc: svc, srv: srv, ts: ts, users: map[string]shelf.User{}, tokens: map[string]string{}, ids: map[string]int64{}}
+	e := &apiEnv{t: t, db: db, svc: svc, srv: srv, ts: ts, users: map[string]shelf.User{}, tokens: map[string]string{}, ids: map[string]int64{}, files: files}
 	for _, u := range []struct {
 		key  string
 		role shelf.Role
@@ -250,6 +253,9 @@ func loadOpenAPI() (*openapi3.T, error) {
 func validateAgainstOpenAPI(t *testing.T, req *http.Request, body string, resp response) {
 	t.Helper()
 	openAPIOnce.Do(func() {
+		for _, ct := range []string{"image/jpeg", "image/png"} {
+			openapi3filter.RegisterBodyDecoder(ct, openapi3filter.FileBodyDecoder)
+		}
 		doc, err := loadOpenAPI()
 		if err != nil {
 			openAPIErr = err
@@ -342,6 +348,8 @@ func (e *apiEnv) snapshot() string {
 		`SELECT id, email FROM users ORDER BY id`,
 		`SELECT id, hash FROM audit_events ORDER BY id`,
 		`SELECT id, name FROM api_tokens ORDER BY id`,
+		`SELECT id, sha256, coalesce(deleted_at, '-') FROM photos ORDER BY id`,
+		`SELECT sha256 FROM file_removals ORDER BY sha256`,
 	} {
 		rows, err := e.db.SQL().Query(q)
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"shelf"
+	"shelf/purge"
 	"shelf/service"
 )
 
@@ -21,6 +23,7 @@ func cmdPurge(ctx context.Context, env cmdEnv, args []string) error {
 	retention := fs.Duration("trash-retention", 720*time.Hour, "how long items stay in the Trash")
 	olderThan := fs.Duration("older-than", 0, "purge items trashed longer ago than this (default: the retention period)")
 	batch := fs.Int("batch", service.DefaultPurgeBatch, "items purged per transaction")
+	filesPath := filesFlag(fs)
 	if err := env.parse(fs, args); err != nil {
 		return err
 	}
@@ -31,7 +34,11 @@ func cmdPurge(ctx context.Context, env cmdEnv, args []string) error {
 	if age < 0 {
 		return usageError{"--older-than cannot be negative"}
 	}
-	svc, closeDB, err := openService(ctx, *dsn)
+	files, err := filesDir(*dsn, *filesPath)
+	if err != nil {
+		return err
+	}
+	svc, closeDB, err := openService(ctx, *dsn, service.WithFiles(files))
 	if err != nil {
 		return err
 	}
@@ -46,7 +53,10 @@ func cmdPurge(ctx context.Context, env cmdEnv, args []string) error {
 		fmt.Fprintf(env.stdout, "Purged %d items before stopping.\n", n)
 		return err
 	}
-	fmt.Fprintf(env.stdout, "Purged %d items trashed before %s.\n", n, before.Format(time.RFC3339))
+	// note: the purged photos' files go now, as a server's worker would
+	// take them; what a crash leaves queued, the next run or server takes.
+	removed := (&purge.FileRemover{Service: svc, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}).Once(ctx)
+	fmt.Fprintf(env.stdout, "Purged %d items trashed before %s (%d photo files removed).\n", n, before.Format(time.RFC3339), removed)
 	return nil
 }
 

@@ -23,6 +23,7 @@ Commands:
   audit export  print audit events as JSON lines
   audit verify  check that the audit log was not altered (--anchor: and
                 still holds a head that an earlier verify printed)
+  files check   compare the photo files with the database (--fix repairs)
 
 Every flag can also be set with a SHELF_* environment variable
 (--trash-retention is SHELF_TRASH_RETENTION); a flag wins over the variable.
@@ -54,6 +55,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdPurge(ctx, env, rest)
 	case "audit":
 		return cmdAudit(ctx, env, rest)
+	case "files":
+		return cmdFiles(ctx, env, rest)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -32,6 +32,7 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	demo := fs.Bool("demo", false, "on an empty database, create a demo admin, a member and sample data")
 	purgeEvery := fs.Duration("purge-interval", time.Minute, "how often the retention purge looks for old items")
 	anchorEvery := fs.Duration("audit-anchor-interval", time.Minute, "how often an audit.anchor event binds the audit lanes' heads (when any moved)")
+	filesPath := filesFlag(fs)
 	if err := env.parse(fs, args); err != nil {
 		return err
 	}
@@ -47,7 +48,11 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	log := slog.New(slog.NewJSONHandler(env.stderr, nil))
 	gc := gctune.Apply(env.getenv)
 
-	svc, closeDB, err := openService(ctx, *dsn)
+	files, err := filesDir(*dsn, *filesPath)
+	if err != nil {
+		return err
+	}
+	svc, closeDB, err := openService(ctx, *dsn, service.WithFiles(files))
 	if err != nil {
 		return err
 	}
@@ -94,6 +99,8 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	bg.Go(func() { job.Run(bgCtx) })
 	bg.Go(func() { sweepSessions(bgCtx, svc, log) })
 	bg.Go(func() { anchorAudit(bgCtx, svc, *anchorEvery, log) })
+	remover := &purge.FileRemover{Service: svc, Logger: log}
+	bg.Go(func() { remover.Run(bgCtx) })
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpSrv.Serve(ln) }()

@@ -1,0 +1,227 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"shelf"
+	"shelf/filestore"
+	"shelf/store"
+)
+
+// FileRemovalBatch is how many queued files one removal transaction takes:
+// few, since on SQLite the removal holds the one writer.
+const FileRemovalBatch = 20
+
+// QueueFileRemovals is the one way into the file-removal queue for any use
+// case that deletes photo rows: within the transaction that deletes them,
+// it queues their files, which RemoveQueuedFiles takes away after the
+// commit, once no row names them. Purges of items do it themselves
+// (purgeItemPhotos); a use case that deletes photo rows otherwise (an
+// erasure, a background job) calls this with their hashes.
+func (s *Service) QueueFileRemovals(ctx context.Context, tx *store.Tx, hashes []string) error {
+	now := s.Now()
+	for _, h := range hashes {
+		if err := tx.QueueFileRemoval(ctx, h, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// FileRemovalsQueued is signalled after a commit queued files for removal,
+// so that the worker takes them at once rather than at its next tick. It is
+// nil when the service has no directory of files.
+func (s *Service) FileRemovalsQueued() <-chan struct{} {
+	if s.photos == nil {
+		return nil
+	}
+	return s.photos.kick
+}
+
+// filesQueued tells the worker that a commit queued files.
+func (s *Service) filesQueued() {
+	if s.photos == nil {
+		return
+	}
+	select {
+	case s.photos.kick <- struct{}{}:
+	default:
+	}
+}
+
+// RemoveQueuedFiles works through up to limit queued file removals in one
+// transaction: a file that no photo row names (live or in the Trash) is
+// removed from the directory, and either way it leaves the queue. It
+// returns how many files it removed and how many entries it took.
+//
+// A crash after a file is removed but before the commit leaves its entry
+// queued; the next run finds the file gone, which is no error. On
+// PostgreSQL two workers take different entries (SKIP LOCKED), and a
+// removal and an upload of the same file take the file's lock in turn.
+func (s *Service) RemoveQueuedFiles(ctx context.Context, limit int) (removed, taken int, err error) {
+	files, err := s.filesDir()
+	if err != nil {
+		return 0, 0, err
+	}
+	if limit <= 0 {
+		limit = FileRemovalBatch
+	}
+	err = s.db.Write(ctx, func(tx *store.Tx) error {
+		removed, taken = 0, 0
+		hashes, err := tx.QueuedFileRemovals(ctx, limit)
+		if err != nil {
+			return err
+		}
+		for _, h := range hashes {
+			gone, err := removeUnreferenced(ctx, tx, files, h)
+			if err != nil {
+				return err
+			}
+			if gone {
+				removed++
+			}
+			if err := tx.DoneFileRemoval(ctx, h); err != nil {
+				return err
+			}
+			taken++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, 0, err
+	}
+	return removed, taken, nil
+}
+
+// removeUnreferenced removes the file of hash, within tx and under its
+// lock, if no photo row names it, and reports whether it did.
+func removeUnreferenced(ctx context.Context, tx *store.Tx, files *filestore.Dir, hash string) (bool, error) {
+	if !filestore.ValidHash(hash) {
+		return false, nil
+	}
+	if err := tx.LockFile(ctx, hash); err != nil {
+		return false, err
+	}
+	named, err := tx.FileReferenced(ctx, hash)
+	if err != nil || named {
+		return false, err
+	}
+	// note: removed before the commit, but after the commit that dropped
+	// the last row naming it; this transaction only holds the file's lock,
+	// so that no upload names the file while it goes.
+	return true, files.Remove(hash)
+}
+
+// removeIfUnreferenced removes the file of hash in a transaction of its
+// own if no row names it.
+func (s *Service) removeIfUnreferenced(ctx context.Context, hash string) (bool, error) {
+	files, err := s.filesDir()
+	if err != nil {
+		return false, err
+	}
+	var gone bool
+	err = s.db.Write(ctx, func(tx *store.Tx) error {
+		var err error
+		gone, err = removeUnreferenced(ctx, tx, files, hash)
+		return err
+	})
+	return gone, err
+}
+
+// purgePhotoBatch purges, in one transaction, up to limit photos that were
+// trashed on their own before a time, each with its audit event, and queues
+// their files; it returns how many it purged.
+func (s *Service) purgePhotoBatch(ctx context.Context, a shelf.Actor, owner *int64, before time.Time, limit int, reason, why string) (int, error) {
+	var n int
+	err := s.db.Write(ctx, func(tx *store.Tx) error {
+		n = 0
+		ids, err := tx.PhotosTrashedBefore(ctx, owner, before, limit)
+		if err != nil {
+			return err
+		}
+		var photos []shelf.Photo
+		var owners []int64
+		for _, id := range ids {
+			p, err := tx.LockPhoto(ctx, id)
+			if shelf.ErrorCode(err) == shelf.ENOTFOUND || (err == nil && !p.Trashed()) {
+				continue // restored or purged meanwhile
+			}
+			if err != nil {
+				return err
+			}
+			photos = append(photos, p)
+			owners = append(owners, p.OwnerID)
+		}
+		// note: the events go to their owners' audit lanes; take them all,
+		// lowest first, as an item purge batch does.
+		if err := tx.LockAuditLanes(ctx, owners...); err != nil {
+			return err
+		}
+		for _, p := range photos {
+			ok, err := tx.PurgePhoto(ctx, p.ID)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				continue
+			}
+			if err := s.QueueFileRemovals(ctx, tx, []string{p.SHA256}); err != nil {
+				return err
+			}
+			snap := map[string]any{"photo": snapPhoto(p)}
+			if reason != "" {
+				snap["reason"] = reason
+			}
+			if err := s.audit(ctx, tx, a, p.OwnerID, shelf.ActionPhotoPurge, "photo", p.ID, p.Cohort,
+				fmt.Sprintf("Deleted a photo forever (%s)", why), snap); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	if n > 0 {
+		counted(s.count.purges, "photo", n)
+		s.filesQueued()
+	}
+	return n, nil
+}
+
+// purgePhotosBefore purges, in bounded batches, every photo trashed on its
+// own before a time (one owner's, or everyone's when owner is nil).
+func (s *Service) purgePhotosBefore(ctx context.Context, a shelf.Actor, owner *int64, before time.Time, reason, why string) (int, error) {
+	total := 0
+	for {
+		n, err := s.purgePhotoBatch(ctx, a, owner, before, DefaultPurgeBatch, reason, why)
+		total += n
+		if err != nil || n < DefaultPurgeBatch {
+			return total, err
+		}
+	}
+}
+
+// fileRemovalLock names the lock that keeps the file-removal worker to one
+// instance at a time.
+const fileRemovalLock = 0x5e1f_0002
+
+// DrainFileRemovals works through everything queued for removal, in
+// batches, run by at most one instance at a time: ran is false, and nothing
+// is removed, while another instance runs it.
+func (s *Service) DrainFileRemovals(ctx context.Context) (removed, taken int, ran bool, err error) {
+	ran, err = s.db.Exclusive(ctx, fileRemovalLock, func() error {
+		for {
+			r, n, err := s.RemoveQueuedFiles(ctx, FileRemovalBatch)
+			removed += r
+			taken += n
+			if err != nil || n < FileRemovalBatch {
+				return err
+			}
+		}
+	})
+	return removed, taken, ran, err
+}
