@@ -350,9 +350,14 @@ func (p *tab) login(who string) {
 	}
 }
 
-// shot saves a screenshot of the viewport as docs/screenshots/name.
+// shot saves a screenshot of the viewport as docs/screenshots/name, only
+// when SHELF_UPDATE_SCREENSHOTS=1 asks for it: a normal test run leaves the
+// committed screenshots, and so the working tree, as they were.
 func (p *tab) shot(name string) {
 	p.t.Helper()
+	if os.Getenv("SHELF_UPDATE_SCREENSHOTS") != "1" {
+		return
+	}
 	png := run(p, "screenshot "+name, chromedp.CaptureScreenshot())
 	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
 		p.t.Fatal(err)
