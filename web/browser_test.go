@@ -47,6 +47,7 @@ func TestBrowser(t *testing.T) {
 		{"ExpiredCSRFTokenLosesNothing", browserExpiredCSRF},
 		{"KeyboardOnlyDelete", browserKeyboardOnly},
 		{"NoConsoleErrorsOrCSPViolations", browserEveryPageClean},
+		{"PhoneFitsTheScreen", browserPhone},
 	} {
 		t.Run(sc.name, func(t *testing.T) { sc.run(t, browser) })
 	}
