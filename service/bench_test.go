@@ -173,6 +173,28 @@ func (e *benchEnv) seedTrashedItemWithNotes(tb testing.TB, name string, notes in
 	return id
 }
 
+// spreadOwners gives the seeded items to n owners (the admin and n-1 new
+// members), item id modulo n, so that their events fall in n audit lanes.
+func (e *benchEnv) spreadOwners(tb testing.TB, n int) {
+	tb.Helper()
+	owners := []int64{e.admin.UserID}
+	for i := 1; i < n; i++ {
+		var id int64
+		err := e.db.SQL().QueryRowContext(e.ctx, e.q(`INSERT INTO users (email, name, password_hash, role, created_at)
+			VALUES (?, 'Owner', '-', 'member', ?) RETURNING id`), fmt.Sprintf("owner%d@example.com", i), benchTime).Scan(&id)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		owners = append(owners, id)
+	}
+	for i, o := range owners {
+		if _, err := e.db.SQL().ExecContext(e.ctx, e.q(`UPDATE items SET owner_id = ? WHERE id % ? = ?`), o, n, i); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	e.checkpoint(tb)
+}
+
 // checkpoint empties SQLite's WAL into the database file.
 func (e *benchEnv) checkpoint(tb testing.TB) {
 	if e.engine != "sqlite" {
@@ -283,9 +305,12 @@ const trashConcurrency = 16
 // writes/commit, the mean batch size.
 func BenchmarkTrashItemConcurrent(b *testing.B) {
 	forEngines(b, func(b *testing.B, engine string) {
-		run := func(b *testing.B, op func(e *benchEnv, id int64)) *benchEnv {
+		run := func(b *testing.B, setup func(e *benchEnv), op func(e *benchEnv, id int64)) *benchEnv {
 			e := newBenchEnv(b, engine)
 			ids := e.seedItems(b, "item", b.N, true)
+			if setup != nil {
+				setup(e)
+			}
 			e.checkpoint(b)
 			var next atomic.Int64
 			batches0, writes0 := e.db.WriteStats()
@@ -304,7 +329,17 @@ func BenchmarkTrashItemConcurrent(b *testing.B) {
 			return e
 		}
 		b.Run("shelf", func(b *testing.B) {
-			e := run(b, func(e *benchEnv, id int64) {
+			e := run(b, nil, func(e *benchEnv, id int64) {
+				if _, err := e.svc.TrashItem(e.ctx, e.admin, id, 0); err != nil {
+					b.Error(err)
+				}
+			})
+			e.wantTrashed(b, b.N)
+		})
+		// note: the same deletes of items of 16 owners, so in 16 audit
+		// lanes; "shelf" above is one owner, one lane.
+		b.Run("shelf_16owners", func(b *testing.B) {
+			e := run(b, func(e *benchEnv) { e.spreadOwners(b, trashConcurrency) }, func(e *benchEnv, id int64) {
 				if _, err := e.svc.TrashItem(e.ctx, e.admin, id, 0); err != nil {
 					b.Error(err)
 				}
@@ -312,7 +347,7 @@ func BenchmarkTrashItemConcurrent(b *testing.B) {
 			e.wantTrashed(b, b.N)
 		})
 		b.Run("raw_sql", func(b *testing.B) {
-			e := run(b, func(e *benchEnv, id int64) { e.rawDelete(b, id) })
+			e := run(b, nil, func(e *benchEnv, id int64) { e.rawDelete(b, id) })
 			if n := e.count(b, `SELECT count(*) FROM items`); n != 0 {
 				b.Fatalf("%d items left, want 0", n)
 			}

@@ -250,7 +250,7 @@ func (g *groupCommit) commit(ctx context.Context, sqlTx *sql.Tx, tx *Tx) {
 	}
 	g.answer(g.db.dialect.mapErr(err))
 	if err == nil && tx.audited {
-		g.db.listeners.wake()
+		g.db.committedEvents()
 	}
 }
 

@@ -28,7 +28,7 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 	}
 	// note: one pool serves reads and writes; PostgreSQL has no single-writer
 	// limit, and row locks (FOR UPDATE) make check-then-act safe.
-	return &DB{dialect: postgresDialect{}, write: pool, read: pool, dsn: dsn}, nil
+	return &DB{dialect: postgresDialect{}, write: pool, read: pool, dsn: dsn, notifier: startNotifier(pool)}, nil
 }
 
 type postgresDialect struct{}

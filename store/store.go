@@ -22,7 +22,8 @@ type DB struct {
 	readStmts  *stmtCache
 	group      *groupCommit // SQLite's one writer; nil on PostgreSQL
 	listeners  eventListeners
-	dsn        string // PostgreSQL's, for the connection that listens
+	notifier   *notifier // PostgreSQL's wake-up for other instances; nil on SQLite
+	dsn        string    // PostgreSQL's, for the connection that listens
 }
 
 // Open opens the database that dsn names: "sqlite:PATH" (the default engine)
@@ -57,6 +58,7 @@ func (db *DB) Close() error {
 	if db.group != nil {
 		db.group.close()
 	}
+	db.notifier.close()
 	db.writeStmts.close()
 	db.readStmts.close()
 	err := db.write.Close()
@@ -148,7 +150,7 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, stmts *stmtCache, fn func(*
 		return db.dialect.mapErr(err)
 	}
 	if tx.audited {
-		db.listeners.wake()
+		db.committedEvents()
 	}
 	return nil
 }

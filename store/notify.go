@@ -1,0 +1,67 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"sync"
+)
+
+// notifier tells Shelf's other instances, on PostgreSQL, that audit events
+// committed: a NOTIFY on the shelf_events channel, which ListenEvents hears.
+//
+// note: the NOTIFY is sent after the commit, from a transaction of its own,
+// not by the transaction that wrote the events: PostgreSQL serialises every
+// committing transaction that has notified (one lock for the whole server,
+// held until its commit is flushed to disk), so a NOTIFY inside the writes
+// made them queue one behind another, whatever their audit lanes. Wake-ups
+// are coalesced: while one is being sent, any number of commits add one more.
+type notifier struct {
+	kick chan struct{}
+	quit chan struct{}
+	wg   sync.WaitGroup
+}
+
+func startNotifier(pool *sql.DB) *notifier {
+	n := &notifier{kick: make(chan struct{}, 1), quit: make(chan struct{})}
+	n.wg.Go(func() {
+		for {
+			select {
+			case <-n.quit:
+				return
+			case <-n.kick:
+			}
+			// note: a lost wake-up only delays the others until the next
+			// one; their readers catch up from their cursors.
+			_, _ = pool.ExecContext(context.Background(), `SELECT pg_notify('shelf_events', '')`)
+		}
+	})
+	return n
+}
+
+// wake asks for one NOTIFY after the commit that just happened; it never
+// blocks. A nil notifier (SQLite, one process) does nothing.
+func (n *notifier) wake() {
+	if n == nil {
+		return
+	}
+	select {
+	case n.kick <- struct{}{}:
+	default: // one is already due, and will cover this commit too
+	}
+}
+
+// close stops the notifier once the NOTIFY at hand is sent.
+func (n *notifier) close() {
+	if n == nil {
+		return
+	}
+	close(n.quit)
+	n.wg.Wait()
+}
+
+// committedEvents is what follows a commit that wrote audit events: this
+// process's listeners are woken, and the other instances told.
+func (db *DB) committedEvents() {
+	db.listeners.wake()
+	db.notifier.wake()
+}
