@@ -32,6 +32,11 @@ type EventFilter struct {
 	OwnerID *int64   // only events about this owner's things
 	Actions []string // only these actions
 	Limit   int      // at most this many (the store caps it)
+	// Committed asks for every committed event after After, also those
+	// that cannot be placed in the order yet (on PostgreSQL, written by a
+	// transaction newer than one still running): what happened before now,
+	// for a reader that starts from now.
+	Committed bool
 }
 
 // EventTypes are the event types a subscriber can ask for: every audited
@@ -84,3 +89,43 @@ func ParseEventCursor(s string) (EventCursor, error) {
 	}
 	return EventCursor{XID: xid, ID: id}, nil
 }
+
+// Webhook is a subscription of an outside system to events, delivered as
+// signed POSTs. The secret is shown once, when the webhook is created.
+type Webhook struct {
+	ID          int64     `json:"id"`
+	OwnerID     int64     `json:"-"`
+	URL         string    `json:"url"`
+	Events      []string  `json:"events"`
+	Description string    `json:"description"`
+	All         bool      `json:"all"`
+	Secret      string    `json:"secret,omitempty"`
+	CreatedAt   time.Time `json:"created_at"`
+	// DisabledAt is set when the receiver answered 410 Gone.
+	DisabledAt *time.Time `json:"disabled_at"`
+	// Cursor is where the webhook stands in the event log; Attempt counts
+	// the failed tries of the next event, due again at NextAttemptAt.
+	Cursor        string     `json:"-"`
+	Attempt       int        `json:"-"`
+	NextAttemptAt *time.Time `json:"-"`
+}
+
+// WebhookDelivery is one attempt to deliver an event to a webhook.
+type WebhookDelivery struct {
+	ID            int64      `json:"-"`
+	WebhookID     int64      `json:"webhook_id"`
+	EventID       int64      `json:"event_id"`
+	Attempt       int        `json:"attempt"`
+	Status        *int       `json:"status"`
+	Error         *string    `json:"error"`
+	At            time.Time  `json:"at"`
+	NextAttemptAt *time.Time `json:"next_attempt_at"`
+}
+
+// WebhookBackoff is how long a failed delivery waits before each retry;
+// after the last, the event is given up on and the webhook moves on.
+var WebhookBackoff = []time.Duration{5 * time.Second, 30 * time.Second, 2 * time.Minute,
+	10 * time.Minute, time.Hour, 6 * time.Hour, 24 * time.Hour}
+
+// WebhookTimeout is how long a receiver has to answer one delivery.
+const WebhookTimeout = 10 * time.Second

@@ -22,6 +22,8 @@ type Service struct {
 	newCohort func() string
 	count     counters
 	photos    *photoSetup // nil without a directory of files
+	// webhookPrivate lets webhooks reach private addresses.
+	webhookPrivate bool
 }
 
 // Option configures a Service.

@@ -66,8 +66,11 @@ func (t *Tx) Events(ctx context.Context, f shelf.EventFilter) ([]shelf.Event, er
 	var where []string
 	var args []any
 	if pg {
-		where = append(where, "(xid, id) > (CAST(? AS text)::xid8, ?)", "xid < pg_snapshot_xmin(pg_current_snapshot())")
+		where = append(where, "(xid, id) > (CAST(? AS text)::xid8, ?)")
 		args = append(args, strconv.FormatUint(after.XID, 10), after.ID)
+		if !f.Committed {
+			where = append(where, "xid < pg_snapshot_xmin(pg_current_snapshot())")
+		}
 	} else {
 		where = append(where, "id > ?")
 		args = append(args, after.ID)

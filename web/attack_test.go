@@ -428,6 +428,9 @@ func TestAttackMethodTricks(t *testing.T) {
 	before := e.snapshot()
 	for _, p := range e.srv.patterns {
 		_, path, _ := strings.Cut(p, " ")
+		if path == "/api/v1/events" {
+			continue // note: a stream, which never ends by itself; api_events_test.go holds it
+		}
 		path = strings.ReplaceAll(path, "{$}", "")
 		if strings.HasSuffix(path, "/") && path != "/" {
 			path += "x"

@@ -99,12 +99,10 @@ func (p *pgProxy) restore() {
 	p.down = false
 }
 
-// TestPostgresOutage runs the server on PostgreSQL through a proxy, cuts the
-// proxy (every connection dropped, new ones refused) and checks that writes
-// answer 503 with Retry-After within 3 s while the server stays up, that
-// nothing partial is written, and that it recovers by itself within 5 s of
-// the connection coming back.
-func TestPostgresOutage(t *testing.T) {
+// openProxiedPostgres opens a fresh, migrated PostgreSQL database reached
+// through a proxy that the test can cut.
+func openProxiedPostgres(t *testing.T) (*store.DB, *pgProxy) {
+	t.Helper()
 	server := storetest.PostgresURL(t)
 	u, err := url.Parse(server)
 	if err != nil {
@@ -114,14 +112,16 @@ func TestPostgresOutage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer admin.Close()
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	name := "shelf_outage_" + hex.EncodeToString(b[:])
 	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
 		t.Fatalf("create database: %v", err)
 	}
-	t.Cleanup(func() { _, _ = admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)") })
+	t.Cleanup(func() {
+		_, _ = admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
+		admin.Close()
+	})
 
 	proxy := newPGProxy(t, u.Host)
 	u.Host, u.Path = proxy.ln.Addr().String(), "/"+name
@@ -134,6 +134,17 @@ func TestPostgresOutage(t *testing.T) {
 	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
+	return db, proxy
+}
+
+// TestPostgresOutage runs the server on PostgreSQL through a proxy, cuts the
+// proxy (every connection dropped, new ones refused) and checks that writes
+// answer 503 with Retry-After within 3 s while the server stays up, that
+// nothing partial is written, and that it recovers by itself within 5 s of
+// the connection coming back.
+func TestPostgresOutage(t *testing.T) {
+	db, proxy := openProxiedPostgres(t)
+	ctx := context.Background()
 	e := newAPIEnvOn(t, db)
 	before := e.snapshot()
 

@@ -68,6 +68,8 @@ func (s *Server) routes() {
 	m.Handle("GET /categories/{id}/delete", page(s.deleteCategoryPage))
 	m.Handle("POST /categories/{id}/delete", destroy(s.deleteCategory))
 
+	m.Handle("GET /webhooks/{id}/deliveries", page(s.webhookDeliveriesPage))
+
 	m.Handle("GET /tokens", page(s.tokensPage))
 	m.Handle("POST /tokens", page(s.createTokenForm))
 	m.Handle("POST /tokens/{id}/delete", destroy(s.deleteTokenForm))
@@ -126,6 +128,13 @@ func (s *Server) routes() {
 	m.Handle("GET /api/v1/users", apiAdmin(s.apiListUsers))
 	m.Handle("DELETE /api/v1/users/{id}", apiAdminDestroy(s.apiDeleteUser))
 	m.Handle("POST /api/v1/users/{id}/transfer", apiAdminDestroy(s.apiTransferItems))
+
+	m.Handle("GET /api/v1/events", api(s.apiEvents))
+	m.Handle("POST /api/v1/webhooks", api(s.apiCreateWebhook))
+	m.Handle("GET /api/v1/webhooks", api(s.apiListWebhooks))
+	m.Handle("GET /api/v1/webhooks/{id}", api(s.apiGetWebhook))
+	m.Handle("DELETE /api/v1/webhooks/{id}", apiDestroy(s.apiDeleteWebhook))
+	m.Handle("GET /api/v1/webhooks/{id}/deliveries", api(s.apiWebhookDeliveries))
 
 	m.Handle("GET /api/v1/tokens", api(s.apiListTokens))
 	m.Handle("POST /api/v1/tokens", api(s.apiCreateToken))

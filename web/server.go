@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"shelf"
+	"shelf/events"
 	"shelf/service"
 )
 
@@ -29,6 +30,12 @@ type Config struct {
 	// TrustedProxies are the reverse proxies (addresses or CIDR ranges) whose
 	// X-Forwarded-For names the real client, for logs, audit and throttling.
 	TrustedProxies []string
+	// Events is the broker that feeds the event stream; New makes one when
+	// it is nil.
+	Events *events.Broker
+	// EventHeartbeat is how often an idle event stream sends a comment, so
+	// that proxies keep it open (default 15 s).
+	EventHeartbeat time.Duration
 }
 
 // Server is Shelf's HTTP handler.
@@ -41,6 +48,7 @@ type Server struct {
 	metrics     *metrics
 	destructive *limiter
 	logins      *loginThrottle
+	events      *events.Broker
 	handler     http.Handler
 	patterns    []string // every route pattern, in the order registered
 	proxies     []netip.Prefix
@@ -58,11 +66,17 @@ func New(cfg Config) (*Server, error) {
 	if cfg.TrashRetention <= 0 {
 		cfg.TrashRetention = 720 * time.Hour
 	}
+	if cfg.EventHeartbeat <= 0 {
+		cfg.EventHeartbeat = 15 * time.Second
+	}
+	if cfg.Events == nil {
+		cfg.Events = events.NewBroker(cfg.Service, cfg.Logger)
+	}
 	rd, err := newRenderer()
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{svc: cfg.Service, log: cfg.Logger, cfg: cfg, mux: http.NewServeMux(), rd: rd, logins: newLoginThrottle()}
+	s := &Server{svc: cfg.Service, log: cfg.Logger, cfg: cfg, mux: http.NewServeMux(), rd: rd, logins: newLoginThrottle(), events: cfg.Events}
 	if cfg.RateLimit > 0 {
 		s.destructive = newLimiter(cfg.RateLimit, 2*cfg.RateLimit)
 	}
@@ -114,6 +128,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer s.inFlight.Add(-1)
 	s.handler.ServeHTTP(w, r)
 }
+
+// CloseStreams ends every event stream (with a hint to reconnect) and
+// refuses new ones: a server shutting down calls it, or streams, which never
+// end by themselves, would hold the shutdown until its deadline.
+func (s *Server) CloseStreams() { s.events.Close() }
 
 // Busy reports whether a request is being served. The background retention
 // purge waits while it is, so that a request does not share the CPU with it.

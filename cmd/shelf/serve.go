@@ -16,6 +16,7 @@ import (
 	"shelf/purge"
 	"shelf/service"
 	"shelf/web"
+	"shelf/webhook"
 )
 
 // cmdServe serves Shelf over HTTP until ctx is cancelled (SIGINT or SIGTERM),
@@ -30,6 +31,7 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	secure := fs.Bool("secure-cookies", false, "mark cookies Secure (serve over HTTPS)")
 	rateLimit := fs.Float64("rate-limit", 100, "destructive requests per second per user (bursts of twice that); 0 turns it off")
 	demo := fs.Bool("demo", false, "on an empty database, create a demo admin, a member and sample data")
+	allowPrivate := fs.Bool("webhook-allow-private", false, "let webhooks reach loopback, private and link-local addresses")
 	purgeEvery := fs.Duration("purge-interval", time.Minute, "how often the retention purge looks for old items")
 	anchorEvery := fs.Duration("audit-anchor-interval", time.Minute, "how often an audit.anchor event binds the audit lanes' heads (when any moved)")
 	filesPath := filesFlag(fs)
@@ -52,7 +54,7 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	svc, closeDB, err := openService(ctx, *dsn, service.WithFiles(files))
+	svc, closeDB, err := openService(ctx, *dsn, service.WithFiles(files), service.WithWebhookPrivate(*allowPrivate))
 	if err != nil {
 		return err
 	}
@@ -90,6 +92,7 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	httpSrv.RegisterOnShutdown(srv.CloseStreams)
 	fmt.Fprintf(env.stdout, "Shelf is listening on http://%s\n", ln.Addr())
 	log.Info("listening", "addr", ln.Addr().String(), "db", svc.Engine(), "gc_percent", gc.Percent, "memory_limit", gc.MemoryLimit)
 
@@ -101,6 +104,8 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	bg.Go(func() { anchorAudit(bgCtx, svc, *anchorEvery, log) })
 	remover := &purge.FileRemover{Service: svc, Logger: log}
 	bg.Go(func() { remover.Run(bgCtx) })
+	sender := &webhook.Sender{Service: svc, Logger: log}
+	bg.Go(func() { sender.Run(bgCtx) })
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpSrv.Serve(ln) }()
