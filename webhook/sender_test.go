@@ -74,12 +74,6 @@ func (rc *receiver) wait(t *testing.T, n int, what string) []received {
 	}
 }
 
-// env is a fixture (users, a settable clock) with a running sender.
-type env struct {
-	*servicetest.Fixture
-	sender context.CancelFunc
-}
-
 func forEachEngine(t *testing.T, f func(t *testing.T, open func(t *testing.T) *store.DB)) {
 	t.Run("sqlite", func(t *testing.T) { f(t, func(t *testing.T) *store.DB { return storetest.OpenSQLite(t) }) })
 	t.Run("postgres", func(t *testing.T) {
@@ -179,7 +173,7 @@ func TestDeliveryRetriesWithBackoff(t *testing.T) {
 		a, b := f.Item(f.Alice, "Lamp"), f.Item(f.Alice, "Chair")
 		f.Trash(f.Alice, a.ID)
 		f.Trash(f.Alice, b.ID)
-		got := rc.wait(t, 1, "first attempt")
+		rc.wait(t, 1, "first attempt")
 		time.Sleep(300 * time.Millisecond)
 		if n := len(rc.wait(t, 0, "")); n != 1 {
 			t.Fatalf("before the backoff: want 1 attempt, got %d", n)
@@ -202,7 +196,7 @@ func TestDeliveryRetriesWithBackoff(t *testing.T) {
 			}
 		}
 		f.Clock.Advance(shelf.WebhookBackoff[1])
-		got = rc.wait(t, 4, "third attempt and the next event")
+		got := rc.wait(t, 4, "third attempt and the next event")
 		if got[0].id != got[1].id || got[1].id != got[2].id || got[3].id == got[0].id {
 			t.Fatalf("webhook-ids: want the same id for the three attempts of one event, then the next, got %s %s %s %s", got[0].id, got[1].id, got[2].id, got[3].id)
 		}
@@ -242,9 +236,9 @@ func TestDeliveryExactlyOnceAcrossSenders(t *testing.T) {
 			it := f.Item(f.Alice, "Thing "+itoa(int64(i)))
 			f.Trash(f.Alice, it.ID)
 		}
-		got := rc.wait(t, n, "all events")
+		rc.wait(t, n, "all events")
 		time.Sleep(500 * time.Millisecond)
-		got = rc.wait(t, 0, "")
+		got := rc.wait(t, 0, "")
 		if len(got) != n {
 			t.Fatalf("deliveries: want %d, got %d", n, len(got))
 		}
