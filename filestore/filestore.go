@@ -15,13 +15,18 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // thumbSuffix names a file's thumbnail, stored beside it.
 const thumbSuffix = ".thumb"
 
-// tmpPrefix starts the names of files being written.
+// tmpPrefix starts the names of files being written, in tmpDir.
 const tmpPrefix = ".tmp-"
+
+// tmpDir is the subdirectory where files are written before they are
+// renamed into place: one small directory to sweep after a crash.
+const tmpDir = "tmp"
 
 // Dir is a content-addressed directory of files.
 type Dir struct{ root string }
@@ -31,7 +36,7 @@ func Open(root string) (*Dir, error) {
 	if root == "" {
 		return nil, errors.New("filestore: no directory given")
 	}
-	if err := os.MkdirAll(root, 0o750); err != nil {
+	if err := os.MkdirAll(filepath.Join(root, tmpDir), 0o750); err != nil {
 		return nil, fmt.Errorf("filestore: %w", err)
 	}
 	abs, err := filepath.Abs(root)
@@ -87,10 +92,10 @@ func (d *Dir) Put(hash string, full, thumb []byte) (bool, error) {
 		return false, fmt.Errorf("filestore: %w", err)
 	}
 	// note: the thumbnail first, so that a full file never stands without it.
-	if err := writeAtomic(sub, d.path(hash, true), thumb); err != nil {
+	if err := d.writeAtomic(d.path(hash, true), thumb); err != nil {
 		return false, err
 	}
-	if err := writeAtomic(sub, d.path(hash, false), full); err != nil {
+	if err := d.writeAtomic(d.path(hash, false), full); err != nil {
 		// note: a thumbnail without its file is named by nothing; a
 		// concurrent Put of the same hash that lost it finds the pair
 		// incomplete under its row's lock and writes it again.
@@ -100,10 +105,10 @@ func (d *Dir) Put(hash string, full, thumb []byte) (bool, error) {
 	return true, syncDir(sub)
 }
 
-// writeAtomic writes b to a temporary file in dir, syncs it and renames it
-// to path. The caller syncs dir.
-func writeAtomic(dir, path string, b []byte) (err error) {
-	f, err := os.CreateTemp(dir, tmpPrefix+"*")
+// writeAtomic writes b to a temporary file, syncs it and renames it to
+// path (on the same file system). The caller syncs path's directory.
+func (d *Dir) writeAtomic(path string, b []byte) (err error) {
+	f, err := os.CreateTemp(filepath.Join(d.root, tmpDir), tmpPrefix+"*")
 	if err != nil {
 		return fmt.Errorf("filestore: %w", err)
 	}
@@ -214,6 +219,28 @@ func (d *Dir) Walk(fn func(Entry) error) error {
 		}
 		return fn(Entry{Path: rel})
 	})
+}
+
+// SweepTemp removes the temporary files older than age (a write cut short
+// by a crash; a younger one may be a write in progress, on this or another
+// instance) and returns how many it removed.
+func (d *Dir) SweepTemp(age time.Duration) (int, error) {
+	entries, err := os.ReadDir(filepath.Join(d.root, tmpDir))
+	if err != nil {
+		return 0, fmt.Errorf("filestore: %w", err)
+	}
+	n := 0
+	for _, e := range entries {
+		fi, err := e.Info()
+		if err != nil || e.IsDir() || time.Since(fi.ModTime()) < age {
+			continue
+		}
+		if err := os.Remove(filepath.Join(d.root, tmpDir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return n, fmt.Errorf("filestore: %w", err)
+		}
+		n++
+	}
+	return n, nil
 }
 
 // RemovePath removes a file that Walk reported without a hash.

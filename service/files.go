@@ -23,7 +23,7 @@ const FileRemovalBatch = 20
 func (s *Service) QueueFileRemovals(ctx context.Context, tx *store.Tx, hashes []string) error {
 	now := s.Now()
 	for _, h := range hashes {
-		if err := tx.QueueFileRemoval(ctx, h, now); err != nil {
+		if err := tx.QueueFileRemoval(ctx, h, now, now); err != nil {
 			return err
 		}
 	}
@@ -70,7 +70,7 @@ func (s *Service) RemoveQueuedFiles(ctx context.Context, limit int) (removed, ta
 	}
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
 		removed, taken = 0, 0
-		hashes, err := tx.QueuedFileRemovals(ctx, limit)
+		hashes, err := tx.QueuedFileRemovals(ctx, s.Now(), limit)
 		if err != nil {
 			return err
 		}
@@ -209,16 +209,27 @@ func (s *Service) purgePhotosBefore(ctx context.Context, a shelf.Actor, owner *i
 // instance at a time.
 const fileRemovalLock = 0x5e1f_0002
 
-// DrainFileRemovals works through everything queued for removal, in
-// batches, run by at most one instance at a time: ran is false, and nothing
-// is removed, while another instance runs it.
+// DrainFileRemovals works through everything due in the removal queue, in
+// batches, then removes the temporary files older than the upload grace;
+// it is run by at most one instance at a time: ran is false, and nothing is
+// removed, while another instance runs it.
 func (s *Service) DrainFileRemovals(ctx context.Context) (removed, taken int, ran bool, err error) {
+	files, err := s.filesDir()
+	if err != nil {
+		return 0, 0, false, err
+	}
 	ran, err = s.db.Exclusive(ctx, fileRemovalLock, func() error {
 		for {
 			r, n, err := s.RemoveQueuedFiles(ctx, FileRemovalBatch)
 			removed += r
 			taken += n
-			if err != nil || n < FileRemovalBatch {
+			if err != nil {
+				return err
+			}
+			if n < FileRemovalBatch {
+				// note: temporary files that a crash left half-written;
+				// a younger one may be an upload on another instance.
+				_, err := files.SweepTemp(s.photos.grace)
 				return err
 			}
 		}

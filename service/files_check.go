@@ -3,9 +3,6 @@ package service
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"shelf"
@@ -51,14 +48,6 @@ func (s *Service) CheckFiles(ctx context.Context, a shelf.Actor, fix bool) (File
 	err = files.Walk(func(e filestore.Entry) error {
 		if e.Hash == "" {
 			rep.Strays = append(rep.Strays, e.Path)
-			if fix && strings.HasPrefix(filepath.Base(e.Path), ".tmp-") {
-				if fi, err := os.Stat(filepath.Join(files.Root(), e.Path)); err == nil && time.Since(fi.ModTime()) > strayTempAge {
-					if err := files.RemovePath(e.Path); err != nil {
-						return err
-					}
-					rep.Fixed++
-				}
-			}
 			return nil
 		}
 		rep.Files++
@@ -87,6 +76,13 @@ func (s *Service) CheckFiles(ctx context.Context, a shelf.Actor, fix bool) (File
 	})
 	if err != nil {
 		return rep, err
+	}
+	if fix {
+		n, err := files.SweepTemp(strayTempAge)
+		rep.Fixed += n
+		if err != nil {
+			return rep, err
+		}
 	}
 	for after := ""; ; {
 		var hashes []string

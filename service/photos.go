@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"syscall"
+	"time"
 
 	"shelf"
 	"shelf/filestore"
@@ -23,6 +24,22 @@ type photoSetup struct {
 	files   *filestore.Dir
 	decodes chan struct{}
 	kick    chan struct{}
+	grace   time.Duration
+}
+
+// DefaultUploadGrace is how long the file of an upload whose row never
+// committed (the process died between the two) stays before it is removed,
+// and how old a temporary file must be before it is.
+const DefaultUploadGrace = 10 * time.Minute
+
+// WithUploadGrace sets the upload grace (DefaultUploadGrace otherwise); it
+// must come after WithFiles.
+func WithUploadGrace(d time.Duration) Option {
+	return func(s *Service) {
+		if s.photos != nil && d > 0 {
+			s.photos.grace = d
+		}
+	}
 }
 
 // MaxDecodes bounds how many uploaded images are decoded at once: a decoded
@@ -34,7 +51,7 @@ const MaxDecodes = 1
 // one, photo uploads answer EUNAVAILABLE.
 func WithFiles(dir *filestore.Dir) Option {
 	return func(s *Service) {
-		s.photos = &photoSetup{files: dir, decodes: make(chan struct{}, MaxDecodes), kick: make(chan struct{}, 1)}
+		s.photos = &photoSetup{files: dir, decodes: make(chan struct{}, MaxDecodes), kick: make(chan struct{}, 1), grace: DefaultUploadGrace}
 	}
 }
 
@@ -104,6 +121,15 @@ func (s *Service) AddPhoto(ctx context.Context, a shelf.Actor, itemID int64, ope
 	sum := sha256.Sum256(img.Full)
 	p := shelf.Photo{ItemID: itemID, SHA256: hex.EncodeToString(sum[:]), ContentType: img.FullType, ThumbType: img.ThumbType,
 		Width: img.Width, Height: img.Height, Bytes: int64(len(img.Full)), CreatedAt: s.Now()}
+	// note: the file is queued for removal before it is written, due after
+	// the grace, and taken off the queue by the commit of its row: a crash
+	// between the write and that commit leaves no file that nothing names.
+	if err := s.db.Write(ctx, func(tx *store.Tx) error {
+		now := s.Now()
+		return tx.QueueFileRemoval(ctx, p.SHA256, now, now.Add(s.photos.grace))
+	}); err != nil {
+		return shelf.Photo{}, err
+	}
 	for attempt := 1; ; attempt++ {
 		wrote, err := files.Put(p.SHA256, img.Full, img.Thumb)
 		if err != nil {
@@ -126,9 +152,11 @@ func (s *Service) AddPhoto(ctx context.Context, a shelf.Actor, itemID int64, ope
 			if !files.Has(p.SHA256) {
 				return errFileGone
 			}
-			saved, err = tx.InsertPhoto(ctx, p)
+			if saved, err = tx.InsertPhoto(ctx, p); err != nil {
+				return err
+			}
 			saved.OwnerID = it.OwnerID
-			return err
+			return tx.DoneFileRemoval(ctx, p.SHA256)
 		})
 		if errors.Is(err, errFileGone) && attempt < 3 {
 			continue

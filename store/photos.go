@@ -182,27 +182,30 @@ func (t *Tx) PurgePhoto(ctx context.Context, id int64) (bool, error) {
 	return n == 1, err
 }
 
-// QueueItemFiles queues the files of all an item's photos for removal, in
-// one statement; call it in the transaction that purges the item, before
-// the purge cascades to the photos.
+// QueueItemFiles queues the files of all an item's photos for removal, due
+// at once, in one statement; call it in the transaction that purges the
+// item, before the purge cascades to the photos.
 func (t *Tx) QueueItemFiles(ctx context.Context, itemID int64, at time.Time) error {
-	_, err := t.exec(ctx, `INSERT INTO file_removals (sha256, queued_at)
-		SELECT DISTINCT sha256, ? FROM photos WHERE item_id = ?
-		ON CONFLICT (sha256) DO NOTHING`, ts(at), itemID)
+	_, err := t.exec(ctx, `INSERT INTO file_removals (sha256, queued_at, due_at)
+		SELECT DISTINCT sha256, ?, ? FROM photos WHERE item_id = ?
+		ON CONFLICT (sha256) DO UPDATE SET due_at = excluded.due_at WHERE file_removals.due_at > excluded.due_at`, ts(at), ts(at), itemID)
 	return err
 }
 
-// QueueFileRemoval queues one file for removal once no row names it.
-func (t *Tx) QueueFileRemoval(ctx context.Context, sha string, at time.Time) error {
-	_, err := t.exec(ctx, `INSERT INTO file_removals (sha256, queued_at) VALUES (?, ?)
-		ON CONFLICT (sha256) DO NOTHING`, sha, ts(at))
+// QueueFileRemoval queues one file for removal once no row names it, due at
+// a time (an earlier time wins over a later one already queued).
+func (t *Tx) QueueFileRemoval(ctx context.Context, sha string, at, due time.Time) error {
+	_, err := t.exec(ctx, `INSERT INTO file_removals (sha256, queued_at, due_at) VALUES (?, ?, ?)
+		ON CONFLICT (sha256) DO UPDATE SET due_at = excluded.due_at WHERE file_removals.due_at > excluded.due_at`,
+		sha, ts(at), ts(due))
 	return err
 }
 
-// QueuedFileRemovals returns up to limit queued hashes, oldest first,
-// locked; on PostgreSQL another worker skips them (SKIP LOCKED).
-func (t *Tx) QueuedFileRemovals(ctx context.Context, limit int) ([]string, error) {
-	rows, err := t.query(ctx, `SELECT sha256 FROM file_removals ORDER BY queued_at, sha256 LIMIT ?`+t.d.skipLocked(), limit)
+// QueuedFileRemovals returns up to limit hashes due for removal at now,
+// oldest first, locked; on PostgreSQL another worker skips them (SKIP
+// LOCKED).
+func (t *Tx) QueuedFileRemovals(ctx context.Context, now time.Time, limit int) ([]string, error) {
+	rows, err := t.query(ctx, `SELECT sha256 FROM file_removals WHERE due_at <= ? ORDER BY due_at, sha256 LIMIT ?`+t.d.skipLocked(), ts(now), limit)
 	if err != nil {
 		return nil, err
 	}

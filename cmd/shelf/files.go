@@ -61,7 +61,7 @@ func cmdFiles(ctx context.Context, env cmdEnv, args []string) error {
 		fmt.Fprintf(env.stdout, "unreferenced file %s%s\n", h, fixed(*fix))
 	}
 	for _, p := range rep.Strays {
-		fmt.Fprintf(env.stdout, "stray file %s%s\n", p, fixed(*fix && strings.Contains(p, ".tmp-")))
+		fmt.Fprintf(env.stdout, "stray file %s\n", p)
 	}
 	for _, h := range rep.Missing {
 		fmt.Fprintf(env.stdout, "missing file %s (named by %d photo rows)%s\n", h.SHA256, h.Rows, fixed(*fix))
@@ -69,8 +69,8 @@ func cmdFiles(ctx context.Context, env cmdEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	problems := len(rep.Unreferenced) + len(rep.Strays) + len(rep.Missing)
-	fmt.Fprintf(env.stdout, "%d files checked, %d photo rows' files checked: %d problems", rep.Files, rep.Hashes, problems)
+	problems := len(rep.Unreferenced) + len(rep.Missing)
+	fmt.Fprintf(env.stdout, "%d files checked, %d photo rows' files checked: %d problems, %d stray files", rep.Files, rep.Hashes, problems, len(rep.Strays))
 	if *fix {
 		fmt.Fprintf(env.stdout, ", %d fixed", rep.Fixed)
 	}
