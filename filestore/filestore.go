@@ -209,8 +209,12 @@ func (d *Dir) Walk(fn func(Entry) error) error {
 		hash := strings.TrimSuffix(name, thumbSuffix)
 		switch {
 		case ValidHash(hash) && filepath.Dir(rel) == hash[:2] && name != hash:
-			// a thumbnail: reported with its full file, or alone when that is gone
+			// a thumbnail: reported with its full file, or alone when that is
+			// gone (unless fn removed both already, on the full file's turn)
 			if _, err := os.Stat(d.path(hash, false)); err == nil {
+				return nil
+			}
+			if _, err := os.Stat(p); err != nil {
 				return nil
 			}
 			return fn(Entry{Hash: hash, Path: rel})
