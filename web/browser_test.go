@@ -48,6 +48,7 @@ func TestBrowser(t *testing.T) {
 		{"KeyboardOnlyDelete", browserKeyboardOnly},
 		{"NoConsoleErrorsOrCSPViolations", browserEveryPageClean},
 		{"PhoneFitsTheScreen", browserPhone},
+		{"PhotosUploadTrashRestorePurge", browserPhotos},
 	} {
 		t.Run(sc.name, func(t *testing.T) { sc.run(t, browser) })
 	}

@@ -62,18 +62,23 @@
     progress.value = 0;
     bar.hidden = false;
     const xhr = new XMLHttpRequest();
-    xhr.open('POST', form.action);
+    // note: the API answers a refusal in problem+json, whose detail the
+    // field can show as it is; the form's own route answers with a page.
+    xhr.open('POST', form.dataset.uploadUrl);
+    xhr.setRequestHeader('X-CSRF-Token', document.querySelector('meta[name="csrf-token"]').content);
+    xhr.setRequestHeader('Accept', 'application/json');
     xhr.upload.onprogress = (e) => { if (e.lengthComputable) progress.value = Math.round(100 * e.loaded / e.total); };
     xhr.onload = () => {
-      // note: a success redirects (303) to the item's page, which the
-      // request follows; a refusal is the page again, with the reason.
-      if (xhr.status >= 200 && xhr.status < 300) {
-        location.assign(xhr.responseURL || location.href);
+      if (xhr.status === 201) {
+        location.reload();
         return;
       }
-      const page = new DOMParser().parseFromString(xhr.responseText, 'text/html');
-      const why = page.getElementById('photo-error') || page.querySelector('main .alert, main p');
-      fail(why ? why.textContent.replace(/^\s*Error:\s*/, '').trim() : `The upload failed (${xhr.status}).`);
+      let why = '';
+      try {
+        const p = JSON.parse(xhr.responseText);
+        why = (p.errors && p.errors.file) || p.detail || '';
+      } catch (e) { /* not a problem document: say what status came */ }
+      fail(why || `The upload failed (${xhr.status}).`);
     };
     xhr.onerror = () => fail('The upload did not reach Shelf; check the connection and try again.');
     xhr.send(new FormData(form));
