@@ -179,7 +179,7 @@
     let held = false;
     const say = (k, t) => {
       node.className = 'toast toast-' + k;
-      msg.replaceChildren(h('strong', {}, k === 'error' ? 'Problem:' : 'Done:'), ' ', t);
+      msg.replaceChildren(h('strong', {}, { error: 'Problem:', info: 'Elsewhere:' }[k] || 'Done:'), ' ', t);
     };
     const arm = () => {
       clearTimeout(timer);
