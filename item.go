@@ -95,6 +95,18 @@ type ItemFilter struct {
 	Limit      int
 }
 
+// MaxSearchLen is the longest search text, in bytes.
+const MaxSearchLen = 200
+
+// Validate refuses a filter that no list answers: a search text longer than
+// MaxSearchLen.
+func (f ItemFilter) Validate() error {
+	if len(f.Query) > MaxSearchLen {
+		return Errorf(EMALFORMED, "The search text is too long.")
+	}
+	return nil
+}
+
 // Page sizes.
 const (
 	DefaultPageSize = 50
@@ -105,6 +117,9 @@ const (
 type ItemPage struct {
 	Items []Item
 	Next  string
+	// AllOwners says the page holds everyone's items, not only the
+	// actor's: an admin asked for all.
+	AllOwners bool
 }
 
 // Impact says what deleting something would do, counted with capped queries;
@@ -115,6 +130,9 @@ type Impact struct {
 	Loans       int       `json:"loans"`
 	ActiveLoans int       `json:"active_loans"`
 	Blockers    []Blocker `json:"blockers"`
+	// Refusal is the error a delete would answer now (an active loan's), nil
+	// when it would go through.
+	Refusal error `json:"-"`
 }
 
 // ImpactCap is where impact counts stop counting.

@@ -383,7 +383,7 @@ func BenchmarkPurge100kNotes(b *testing.B) {
 	forEngines(b, func(b *testing.B, engine string) {
 		b.Run("shelf", func(b *testing.B) {
 			benchPurge(b, engine, func(e *benchEnv, id int64) {
-				if err := e.svc.PurgeItem(e.ctx, e.admin, id, "benchmark"); err != nil {
+				if _, err := e.svc.PurgeItem(e.ctx, e.admin, id, shelf.Confirmation{Reason: "benchmark"}); err != nil {
 					b.Fatal(err)
 				}
 			})

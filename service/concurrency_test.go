@@ -34,7 +34,9 @@ func TestConcurrentTrashOfOneItem(t *testing.T) {
 	errs := make([]error, n)
 	cohorts := make([]string, n)
 	together(n, func(i int) {
-		cohorts[i], errs[i] = f.Svc.TrashItem(f.Ctx, f.Alice, it.ID, 0)
+		var trashed shelf.Item
+		trashed, errs[i] = f.Svc.TrashItem(f.Ctx, f.Alice, it.ID, 0)
+		cohorts[i] = trashed.Cohort
 	})
 	ok := 0
 	var winner string
@@ -73,7 +75,7 @@ func TestConcurrentRestoreAndPurgeOfOneItem(t *testing.T) {
 		if i%2 == 0 {
 			_, errs[i] = f.Svc.RestoreItem(f.Ctx, f.Alice, it.ID, "")
 		} else {
-			errs[i] = f.Svc.PurgeItem(f.Ctx, f.Alice, it.ID, "")
+			_, errs[i] = f.Svc.PurgeItem(f.Ctx, f.Alice, it.ID, shelf.Confirmation{})
 		}
 	})
 	restored, purged := 0, 0
@@ -134,7 +136,7 @@ func TestConcurrentBulkTrashOfDisjointSets(t *testing.T) {
 		}()
 	}
 	together(workers, func(w int) {
-		results[w], errs[w] = f.Svc.TrashItems(f.Ctx, f.Alice, sets[w], "")
+		results[w], errs[w] = f.Svc.TrashItems(f.Ctx, f.Alice, sets[w], shelf.Confirmation{})
 	})
 	stop()
 	readers.Wait()
@@ -203,7 +205,7 @@ func TestConcurrentUsersAndPurges(t *testing.T) {
 			}
 		case 2:
 			for range per {
-				if _, err := f.Svc.EmptyTrash(f.Ctx, f.Admin, f.Alice.UserID, ""); err != nil {
+				if _, err := f.Svc.EmptyTrash(f.Ctx, f.Admin, f.Alice.UserID, shelf.Confirmation{}); err != nil {
 					fail("empty Alice's Trash: %v", err)
 				}
 			}

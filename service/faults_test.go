@@ -60,7 +60,7 @@ func TestFailureLeavesNoPartialChange(t *testing.T) {
 		f := newFixture(t)
 		a, b, c := f.Item(f.Alice, "A"), f.Item(f.Alice, "B"), f.Item(f.Alice, "C")
 		failAudit(t, f, shelf.ActionItemTrash, b.ID)
-		_, err := f.Svc.TrashItems(f.Ctx, f.Alice, []int64{a.ID, b.ID, c.ID}, "")
+		_, err := f.Svc.TrashItems(f.Ctx, f.Alice, []int64{a.ID, b.ID, c.ID}, shelf.Confirmation{})
 		wantFailed(t, err, "bulk trash")
 		for _, it := range []shelf.Item{a, b, c} {
 			if !f.IsLive(it.ID) {
@@ -80,7 +80,8 @@ func TestFailureLeavesNoPartialChange(t *testing.T) {
 		f.Return(f.Alice, f.Lend(f.Alice, it.ID, "Quinn").ID)
 		f.Trash(f.Alice, it.ID)
 		failAudit(t, f, shelf.ActionItemPurge, 0)
-		wantFailed(t, f.Svc.PurgeItem(f.Ctx, f.Alice, it.ID, ""), "purge")
+		_, err := f.Svc.PurgeItem(f.Ctx, f.Alice, it.ID, shelf.Confirmation{})
+		wantFailed(t, err, "purge")
 		wantWhole(t, f, it.ID, 1, 1)
 		wantAuditTotal(t, f, 1)
 	})
@@ -95,7 +96,7 @@ func TestFailureLeavesNoPartialChange(t *testing.T) {
 			items = append(items, it)
 		}
 		failAudit(t, f, shelf.ActionItemPurge, items[1].ID)
-		n, err := f.Svc.EmptyTrash(f.Ctx, f.Alice, 0, "")
+		n, err := f.Svc.EmptyTrash(f.Ctx, f.Alice, 0, shelf.Confirmation{})
 		wantFailed(t, err, "empty Trash")
 		if n != 0 {
 			t.Errorf("purged count: want 0 (the batch rolled back), got %d", n)
@@ -149,7 +150,7 @@ func TestFailureLeavesNoPartialChange(t *testing.T) {
 	t.Run("RestoreCohortFailingOnTheSecond", func(t *testing.T) {
 		f := newFixture(t)
 		a, b, c := f.Item(f.Alice, "A"), f.Item(f.Alice, "B"), f.Item(f.Alice, "C")
-		res, err := f.Svc.TrashItems(f.Ctx, f.Alice, []int64{a.ID, b.ID, c.ID}, "")
+		res, err := f.Svc.TrashItems(f.Ctx, f.Alice, []int64{a.ID, b.ID, c.ID}, shelf.Confirmation{})
 		wantCode(t, err, "", "bulk trash")
 		failAudit(t, f, shelf.ActionItemRestore, b.ID)
 		_, err = f.Svc.RestoreCohort(f.Ctx, f.Alice, res.Cohort)

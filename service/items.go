@@ -175,11 +175,16 @@ func (s *Service) Items(ctx context.Context, a shelf.Actor, f shelf.ItemFilter, 
 	if err := requireUser(a); err != nil {
 		return shelf.ItemPage{}, err
 	}
+	if err := f.Validate(); err != nil {
+		return shelf.ItemPage{}, err
+	}
+	scope := ownerScope(a, allOwners)
 	var page shelf.ItemPage
 	err := s.db.ReadOne(ctx, func(tx *store.Tx) error {
 		var err error
-		page, err = tx.LiveItems(ctx, ownerScope(a, allOwners), f)
+		page, err = tx.LiveItems(ctx, scope, f)
 		return err
 	})
+	page.AllOwners = scope == nil
 	return page, err
 }

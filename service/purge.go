@@ -21,17 +21,24 @@ const snapshotCap = 100
 const DefaultPurgeBatch = 100
 
 // purgeOne deletes one trashed item for good within tx (the schema cascades to
-// its notes and loans) and writes its audit event with a before-image.
-func (s *Service) purgeOne(ctx context.Context, tx *store.Tx, a shelf.Actor, it shelf.Item, reason, why string) error {
+// its notes and loans) and writes its audit event with a before-image. check,
+// if set, may refuse it once its notes and loans are counted.
+func (s *Service) purgeOne(ctx context.Context, tx *store.Tx, a shelf.Actor, it shelf.Item, reason, why string,
+	check func(shelf.Impact) error) error {
+	noteCount, loanCount, _, err := tx.ItemCounts(ctx, it.ID, shelf.ImpactCap)
+	if err != nil {
+		return err
+	}
+	if check != nil {
+		if err := check(shelf.Impact{Action: "purge", Notes: noteCount, Loans: loanCount}); err != nil {
+			return err
+		}
+	}
 	notes, err := tx.Notes(ctx, it.ID, snapshotCap)
 	if err != nil {
 		return err
 	}
 	loans, err := tx.Loans(ctx, it.ID, snapshotCap)
-	if err != nil {
-		return err
-	}
-	noteCount, loanCount, _, err := tx.ItemCounts(ctx, it.ID, shelf.ImpactCap)
 	if err != nil {
 		return err
 	}
@@ -55,28 +62,34 @@ func (s *Service) purgeOne(ctx context.Context, tx *store.Tx, a shelf.Actor, it 
 	return s.audit(ctx, tx, a, it.OwnerID, shelf.ActionItemPurge, "item", it.ID, it.Cohort, summary, snap)
 }
 
-// PurgeItem deletes one item in the Trash forever, with its notes and loans.
-// reason, if given, is kept in the audit event.
-func (s *Service) PurgeItem(ctx context.Context, a shelf.Actor, id int64, reason string) error {
+// PurgeItem deletes one item in the Trash forever, with its notes and loans,
+// and returns it as it was. The confirmation's reason, if given, is kept in
+// the audit event; past PurgeFriction notes and loans a form asks for the
+// item's name typed, and a name typed must be the item's.
+func (s *Service) PurgeItem(ctx context.Context, a shelf.Actor, id int64, c shelf.Confirmation) (shelf.Item, error) {
 	if err := requireUser(a); err != nil {
-		return err
+		return shelf.Item{}, err
 	}
-	reason, err := cleanReason(reason)
+	reason, err := cleanReason(c.Reason)
 	if err != nil {
-		return err
+		return shelf.Item{}, err
 	}
+	var it shelf.Item
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
-		it, err := visibleItem(ctx, tx, a, id, true)
-		if err != nil {
+		var err error
+		if it, err = visibleItem(ctx, tx, a, id, true); err != nil {
 			return err
 		}
-		return s.purgeOne(ctx, tx, a, it, reason, "from the Trash")
+		return s.purgeOne(ctx, tx, a, it, reason, "from the Trash", func(im shelf.Impact) error {
+			return c.Check(shelf.PurgeNeedsName(im), it.Name, "confirm_name", "Type the item’s name exactly as shown to confirm.")
+		})
 	})
-	if err == nil {
-		counted(s.count.purges, "item", 1)
-		s.filesQueued()
+	if err != nil {
+		return shelf.Item{}, err
 	}
-	return err
+	counted(s.count.purges, "item", 1)
+	s.filesQueued()
+	return it, nil
 }
 
 // purgeBatch purges up to limit items trashed before a time, in one
@@ -104,7 +117,7 @@ func (s *Service) purgeBatch(ctx context.Context, a shelf.Actor, owner *int64, b
 			return err
 		}
 		for _, it := range items {
-			if err := s.purgeOne(ctx, tx, a, it, reason, why); err != nil {
+			if err := s.purgeOne(ctx, tx, a, it, reason, why, nil); err != nil {
 				return err
 			}
 			n++
@@ -124,18 +137,34 @@ func (s *Service) purgeBatch(ctx context.Context, a shelf.Actor, owner *int64, b
 
 // EmptyTrash purges everything in one user's Trash (the actor's own when
 // owner is 0; an admin may name anyone) in bounded batches, and returns how
-// many items it purged. reason, if given, is kept in every item's audit event.
-func (s *Service) EmptyTrash(ctx context.Context, a shelf.Actor, owner int64, reason string) (int, error) {
+// many items it purged. The confirmation's reason, if given, is kept in every
+// item's audit event; past the friction thresholds a form asks for the number
+// of items typed, checked against the Trash as it is now.
+func (s *Service) EmptyTrash(ctx context.Context, a shelf.Actor, owner int64, c shelf.Confirmation) (int, error) {
 	if err := requireUser(a); err != nil {
 		return 0, err
 	}
-	reason, err := cleanReason(reason)
+	reason, err := cleanReason(c.Reason)
 	if err != nil {
 		return 0, err
 	}
 	owner, err = s.trashOwner(ctx, a, owner)
 	if err != nil {
 		return 0, err
+	}
+	if c.Typed != nil || c.Asked {
+		var items, notes, loans int
+		if err := s.db.Read(ctx, func(tx *store.Tx) error {
+			var err error
+			items, notes, loans, err = tx.TrashCounts(ctx, owner, shelf.ImpactCap)
+			return err
+		}); err != nil {
+			return 0, err
+		}
+		if err := c.CheckCount(shelf.EmptyTrashNeedsCount(items, notes, loans), items,
+			fmt.Sprintf("Type %d, the number of items in the Trash, to confirm.", items)); err != nil {
+			return 0, err
+		}
 	}
 	// note: only what was in the Trash when the request began; items trashed
 	// while it runs stay for the next time.
@@ -247,23 +276,19 @@ func (s *Service) impact(ctx context.Context, a shelf.Actor, id int64, trashed b
 			if err != nil {
 				return err
 			}
-			im.Blockers = bs
+			im.Blockers, im.Refusal = bs, onLoan(it, bs)
 		}
 		return nil
 	})
 	return im, err
 }
 
-// maxReason caps the reason a user may give for a destructive request, in
-// characters, as the forms' maxlength counts them.
-const maxReason = 1000
-
 // cleanReason trims the optional reason for a destructive request, which its
 // audit events keep, and refuses one that is too long.
 func cleanReason(reason string) (string, error) {
 	reason = strings.TrimSpace(reason)
-	if utf8.RuneCountInString(reason) > maxReason {
-		return "", shelf.Invalid(map[string]string{"reason": fmt.Sprintf("Reason is too long (at most %d characters).", maxReason)})
+	if utf8.RuneCountInString(reason) > shelf.MaxReasonLen {
+		return "", shelf.Invalid(map[string]string{"reason": fmt.Sprintf("Reason is too long (at most %d characters).", shelf.MaxReasonLen)})
 	}
 	return reason, nil
 }

@@ -127,12 +127,15 @@ func raceRun(t *testing.T, db *store.DB, seed uint64) {
 			switch r := rng.IntN(100); {
 			case r < 18:
 				c.op = "trash"
-				c.cohort, err = f.Svc.TrashItem(f.Ctx, who, id, 0)
+				var trashed shelf.Item
+				trashed, err = f.Svc.TrashItem(f.Ctx, who, id, 0)
+				c.cohort = trashed.Cohort
 			case r < 26:
 				c.op = "trash at version"
 				var it shelf.Item
 				if it, err = f.Svc.Item(f.Ctx, who, id); err == nil {
-					c.cohort, err = f.Svc.TrashItem(f.Ctx, who, id, it.Version)
+					it, err = f.Svc.TrashItem(f.Ctx, who, id, it.Version)
+					c.cohort = it.Cohort
 				}
 			case r < 46:
 				c.op = "restore"
@@ -150,7 +153,7 @@ func raceRun(t *testing.T, db *store.DB, seed uint64) {
 				}
 			case r < 59:
 				c.op = "purge"
-				err = f.Svc.PurgeItem(f.Ctx, who, id, "")
+				_, err = f.Svc.PurgeItem(f.Ctx, who, id, shelf.Confirmation{})
 			case r < 76:
 				c.op = "update"
 				var it shelf.Item
@@ -168,11 +171,11 @@ func raceRun(t *testing.T, db *store.DB, seed uint64) {
 				for _, j := range rng.Perm(len(items))[:1+rng.IntN(4)] {
 					c.ids = append(c.ids, items[j])
 				}
-				c.bulk, err = f.Svc.TrashItems(f.Ctx, who, c.ids, "")
+				c.bulk, err = f.Svc.TrashItems(f.Ctx, who, c.ids, shelf.Confirmation{})
 			case r < 95:
 				c.op = "empty Trash"
 				c.ids = nil
-				c.purged, err = f.Svc.EmptyTrash(f.Ctx, who, f.Alice.UserID, "")
+				c.purged, err = f.Svc.EmptyTrash(f.Ctx, who, f.Alice.UserID, shelf.Confirmation{})
 			default:
 				c.op = "delete category"
 				c.ids = nil
@@ -394,9 +397,9 @@ func TestOpposingLockOrders(t *testing.T) {
 			together(6, func(w int) {
 				switch w {
 				case 0:
-					_, errs[w] = f.Svc.TrashItems(f.Ctx, f.Alice, ids, "")
+					_, errs[w] = f.Svc.TrashItems(f.Ctx, f.Alice, ids, shelf.Confirmation{})
 				case 1:
-					_, errs[w] = f.Svc.TrashItems(f.Ctx, f.Alice, backwards, "")
+					_, errs[w] = f.Svc.TrashItems(f.Ctx, f.Alice, backwards, shelf.Confirmation{})
 				case 2:
 					_, errs[w] = f.Svc.TrashItem(f.Ctx, f.Alice, ids[len(ids)-1], 0)
 				case 3:

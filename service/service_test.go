@@ -114,7 +114,7 @@ func TestRetentionPurgeBatches(t *testing.T) {
 		f.Note(f.Alice, it.ID, "n")
 		ids = append(ids, it.ID)
 	}
-	res, err := f.Svc.TrashItems(f.Ctx, f.Alice, ids, "")
+	res, err := f.Svc.TrashItems(f.Ctx, f.Alice, ids, shelf.Confirmation{})
 	wantCode(t, err, "", "bulk trash")
 	if len(res.Trashed) != total {
 		t.Fatalf("bulk trash: want %d trashed, got %+v", total, res)
@@ -143,13 +143,13 @@ func TestEmptyTrashPurgesOnlyTheActorsTrash(t *testing.T) {
 	bobs := f.Item(f.Bob, "Bob's")
 	bobsNote := f.Note(f.Bob, bobs.ID, "stays")
 	admins := f.Item(f.Admin, "Admin's")
-	if _, err := f.Svc.TrashItems(f.Ctx, f.Alice, alices, ""); err != nil {
+	if _, err := f.Svc.TrashItems(f.Ctx, f.Alice, alices, shelf.Confirmation{}); err != nil {
 		t.Fatalf("bulk trash: %v", err)
 	}
 	f.Trash(f.Bob, bobs.ID)
 	f.Trash(f.Admin, admins.ID)
 
-	n, err := f.Svc.EmptyTrash(f.Ctx, f.Alice, 0, "")
+	n, err := f.Svc.EmptyTrash(f.Ctx, f.Alice, 0, shelf.Confirmation{})
 	wantCode(t, err, "", "Alice empties her Trash")
 	if n != many {
 		t.Errorf("Alice's empty Trash: want %d purged, got %d", many, n)
@@ -165,17 +165,17 @@ func TestEmptyTrashPurgesOnlyTheActorsTrash(t *testing.T) {
 	}
 
 	// Empty is empty: nothing more, no error.
-	n, err = f.Svc.EmptyTrash(f.Ctx, f.Alice, 0, "")
+	n, err = f.Svc.EmptyTrash(f.Ctx, f.Alice, 0, shelf.Confirmation{})
 	if err != nil || n != 0 {
 		t.Errorf("empty an empty Trash: want 0 and no error, got %d, %v", n, err)
 	}
 	// Another member's Trash is not hers to empty; the admin may.
-	_, err = f.Svc.EmptyTrash(f.Ctx, f.Alice, f.Bob.UserID, "")
+	_, err = f.Svc.EmptyTrash(f.Ctx, f.Alice, f.Bob.UserID, shelf.Confirmation{})
 	wantCode(t, err, shelf.ENOTFOUND, "Alice empties Bob's Trash")
 	if !f.IsTrashed(bobs.ID) {
 		t.Fatalf("Bob's item: want still trashed")
 	}
-	n, err = f.Svc.EmptyTrash(f.Ctx, f.Admin, f.Bob.UserID, "")
+	n, err = f.Svc.EmptyTrash(f.Ctx, f.Admin, f.Bob.UserID, shelf.Confirmation{})
 	wantCode(t, err, "", "the admin empties Bob's Trash")
 	if n != 1 || f.Exists("items", bobs.ID) || !f.IsTrashed(admins.ID) {
 		t.Errorf("admin empties Bob's Trash: want only Bob's item purged (1), got %d", n)
@@ -191,7 +191,7 @@ func TestCohortRestoreAcrossOwners(t *testing.T) {
 	f.Trash(f.Alice, before.ID)
 
 	// The admin deletes things of two owners in one request.
-	res, err := f.Svc.TrashItems(f.Ctx, f.Admin, []int64{a1.ID, b1.ID, a2.ID}, "")
+	res, err := f.Svc.TrashItems(f.Ctx, f.Admin, []int64{a1.ID, b1.ID, a2.ID}, shelf.Confirmation{})
 	wantCode(t, err, "", "admin bulk trash")
 	if len(res.Trashed) != 3 {
 		t.Fatalf("admin bulk trash: want 3 trashed, got %+v", res)
@@ -236,7 +236,7 @@ func TestImpactCountsAreCapped(t *testing.T) {
 		t.Errorf("impact notes: want the cap %d, got %d", shelf.ImpactCap, im.Notes)
 	}
 	f.Trash(f.Alice, it.ID)
-	if err := f.Svc.PurgeItem(f.Ctx, f.Alice, it.ID, ""); err != nil {
+	if _, err := f.Svc.PurgeItem(f.Ctx, f.Alice, it.ID, shelf.Confirmation{}); err != nil {
 		t.Fatalf("purge: %v", err)
 	}
 	if c := f.Count("SELECT count(*) FROM notes"); c != 0 {

@@ -26,47 +26,63 @@ func loanBlockers(ctx context.Context, tx *store.Tx, itemID int64) ([]shelf.Bloc
 	return bs, nil
 }
 
+// onLoan is the refusal of a delete that an active loan blocks, naming the
+// loans: what a delete answers, and what its impact preview warns of.
+func onLoan(it shelf.Item, blockers []shelf.Blocker) error {
+	return shelf.Restricted(shelf.EONLOAN, fmt.Sprintf("“%s” is on loan; mark the loan returned before deleting it.", it.Name), blockers)
+}
+
 // trashOne moves one visible live item to the Trash within tx, with its
-// audit event. An active loan refuses it (EONLOAN, naming the loans).
-func (s *Service) trashOne(ctx context.Context, tx *store.Tx, a shelf.Actor, it shelf.Item, cohort, reason string) error {
+// audit event, and returns it as it is in the Trash now. An active loan
+// refuses it (EONLOAN, naming the loans).
+func (s *Service) trashOne(ctx context.Context, tx *store.Tx, a shelf.Actor, it shelf.Item, cohort, reason string) (shelf.Item, error) {
 	// note: one statement counts the notes and loans for the audit event and
 	// the active loans that forbid the delete; the loans are listed only when
 	// there are some (a statement less on every delete that goes through).
 	notes, loans, active, err := tx.ItemCounts(ctx, it.ID, shelf.ImpactCap)
 	if err != nil {
-		return err
+		return shelf.Item{}, err
 	}
 	if active > 0 {
 		blockers, err := loanBlockers(ctx, tx, it.ID)
 		if err != nil {
-			return err
+			return shelf.Item{}, err
 		}
-		return shelf.Restricted(shelf.EONLOAN, fmt.Sprintf("“%s” is on loan; mark the loan returned before deleting it.", it.Name), blockers)
+		return shelf.Item{}, onLoan(it, blockers)
 	}
 	now := s.Now()
 	ok, err := tx.TrashItem(ctx, it.ID, a.UserID, now, cohort)
 	if err != nil {
-		return err
+		return shelf.Item{}, err
 	}
 	if !ok {
 		// note: a concurrent request trashed it first; for this one it is gone.
-		return notFound("Item")
+		return shelf.Item{}, notFound("Item")
 	}
 	snap := map[string]any{"item": snapItem(it), "notes": notes, "loans": loans}
 	if reason != "" {
 		snap["reason"] = reason
 	}
-	return s.audit(ctx, tx, a, it.OwnerID, shelf.ActionItemTrash, "item", it.ID, cohort,
+	trashed := it
+	trashed.DeletedAt, trashed.Cohort, trashed.UpdatedAt, trashed.DeletedBy = &now, cohort, now, nil
+	if a.UserID != 0 {
+		by := a.UserID
+		trashed.DeletedBy = &by
+	}
+	trashed.Version++
+	return trashed, s.audit(ctx, tx, a, it.OwnerID, shelf.ActionItemTrash, "item", it.ID, cohort,
 		fmt.Sprintf("Moved “%s” to the Trash", it.Name), snap)
 }
 
-// TrashItem moves one live item to the Trash and returns the cohort id that
-// undoes it. When version is not 0 it must match the item's version.
-func (s *Service) TrashItem(ctx context.Context, a shelf.Actor, id int64, version int64) (string, error) {
+// TrashItem moves one live item to the Trash and returns it as it is there,
+// its Cohort the id that undoes the request. When version is not 0 it must
+// match the item's version.
+func (s *Service) TrashItem(ctx context.Context, a shelf.Actor, id int64, version int64) (shelf.Item, error) {
 	if err := requireUser(a); err != nil {
-		return "", err
+		return shelf.Item{}, err
 	}
 	cohort := s.newCohort()
+	var trashed shelf.Item
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
 		it, err := visibleItem(ctx, tx, a, id, false)
 		if err != nil {
@@ -75,32 +91,35 @@ func (s *Service) TrashItem(ctx context.Context, a shelf.Actor, id int64, versio
 		if version != 0 && version != it.Version {
 			return stale(it)
 		}
-		return s.trashOne(ctx, tx, a, it, cohort, "")
+		trashed, err = s.trashOne(ctx, tx, a, it, cohort, "")
+		return err
 	})
 	if err != nil {
-		return "", err
+		return shelf.Item{}, err
 	}
 	counted(s.count.deletes, "item_trash", 1)
-	return cohort, nil
+	return trashed, nil
 }
 
 // TrashItems moves many items to the Trash in one transaction, as one cohort,
 // and reports per id what happened: trashed, not found (missing, not the
-// actor's, or already in the Trash) or blocked by a loan. reason, if given,
-// is kept in every item's audit event.
-func (s *Service) TrashItems(ctx context.Context, a shelf.Actor, ids []int64, reason string) (shelf.BulkTrashResult, error) {
+// actor's, or already in the Trash) or blocked by a loan. The confirmation's
+// reason, if given, is kept in every item's audit event; past BulkFriction
+// items a form asks for the count typed.
+func (s *Service) TrashItems(ctx context.Context, a shelf.Actor, ids []int64, c shelf.Confirmation) (shelf.BulkTrashResult, error) {
 	if err := requireUser(a); err != nil {
 		return shelf.BulkTrashResult{}, err
 	}
-	reason, err := cleanReason(reason)
+	reason, err := cleanReason(c.Reason)
 	if err != nil {
 		return shelf.BulkTrashResult{}, err
 	}
-	switch {
-	case len(ids) == 0:
-		return shelf.BulkTrashResult{}, shelf.Invalid(map[string]string{"ids": "Choose at least one item."})
-	case len(ids) > shelf.MaxBulkIDs:
-		return shelf.BulkTrashResult{}, shelf.Invalid(map[string]string{"ids": fmt.Sprintf("At most %d items at a time.", shelf.MaxBulkIDs)})
+	if err := shelf.ValidateBulkIDs(ids); err != nil {
+		return shelf.BulkTrashResult{}, err
+	}
+	n := len(ids)
+	if err := c.CheckCount(shelf.BulkNeedsCount(n), n, fmt.Sprintf("Type %d to confirm that you mean to delete all %d items.", n, n)); err != nil {
+		return shelf.BulkTrashResult{}, err
 	}
 	cohort := s.newCohort()
 	var res shelf.BulkTrashResult
@@ -128,7 +147,7 @@ func (s *Service) TrashItems(ctx context.Context, a shelf.Actor, ids []int64, re
 				res.NotFound = append(res.NotFound, id)
 				continue
 			}
-			err := s.trashOne(ctx, tx, a, it, cohort, reason)
+			_, err := s.trashOne(ctx, tx, a, it, cohort, reason)
 			switch shelf.ErrorCode(err) {
 			case "":
 				res.Trashed = append(res.Trashed, id)
@@ -299,12 +318,17 @@ func (s *Service) Trash(ctx context.Context, a shelf.Actor, f shelf.ItemFilter, 
 	if err := requireUser(a); err != nil {
 		return shelf.ItemPage{}, err
 	}
+	if err := f.Validate(); err != nil {
+		return shelf.ItemPage{}, err
+	}
+	scope := ownerScope(a, allOwners)
 	var page shelf.ItemPage
 	err := s.db.Read(ctx, func(tx *store.Tx) error {
 		var err error
-		page, err = tx.TrashedItems(ctx, ownerScope(a, allOwners), f)
+		page, err = tx.TrashedItems(ctx, scope, f)
 		return err
 	})
+	page.AllOwners = scope == nil
 	return page, err
 }
 

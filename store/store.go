@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -24,6 +25,22 @@ type DB struct {
 	listeners  eventListeners
 	notifier   *notifier // PostgreSQL's wake-up for other instances; nil on SQLite
 	dsn        string    // PostgreSQL's, for the connection that listens
+	txs        txCounts
+}
+
+// txCounts counts the calls of Write, Read and ReadOne, so that tests and
+// benchmarks can show what a request costs in transactions.
+type txCounts struct{ writes, reads, readOnes atomic.Int64 }
+
+// TxCounts is how many times a database has run each kind of transaction.
+type TxCounts struct {
+	Writes, Reads, ReadOnes int64
+}
+
+// TxCounts reports how many write transactions, read transactions and
+// one-statement reads the database has run since it was opened.
+func (db *DB) TxCounts() TxCounts {
+	return TxCounts{Writes: db.txs.writes.Load(), Reads: db.txs.reads.Load(), ReadOnes: db.txs.readOnes.Load()}
 }
 
 // Open opens the database that dsn names: "sqlite:PATH" (the default engine)
@@ -106,6 +123,7 @@ const maxRetries = 5
 // may run more than once, so it must not have effects outside the
 // transaction, and it must not call Write itself.
 func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error {
+	db.txs.writes.Add(1)
 	if db.group != nil {
 		return db.group.write(ctx, fn)
 	}
@@ -122,6 +140,7 @@ func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error {
 
 // Read runs fn in one read transaction, which sees one consistent snapshot.
 func (db *DB) Read(ctx context.Context, fn func(*Tx) error) error {
+	db.txs.reads.Add(1)
 	return db.run(ctx, db.read, db.readStmts, fn)
 }
 
@@ -131,6 +150,7 @@ func (db *DB) Read(ctx context.Context, fn func(*Tx) error) error {
 // two round trips on PostgreSQL. A second statement in fn fails, because two
 // statements outside a transaction could see two different states.
 func (db *DB) ReadOne(ctx context.Context, fn func(*Tx) error) error {
+	db.txs.readOnes.Add(1)
 	defer db.readStmts.preparePending()
 	return fn(&Tx{pool: db.read, d: db.dialect, stmts: db.readStmts})
 }

@@ -44,9 +44,6 @@ func itemFilter(r *http.Request) (shelf.ItemFilter, bool, error) {
 		}
 		f.CategoryID = &id
 	}
-	if len(f.Query) > 200 {
-		return f, false, shelf.Errorf(shelf.EMALFORMED, "The search text is too long.")
-	}
 	all := q.Get("all") == "true" || q.Get("all") == "1"
 	return f, all, nil
 }
@@ -165,12 +162,12 @@ func (s *Server) apiTrashItem(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	cohort, err := s.svc.TrashItem(r.Context(), actor(r), id, ifMatch(r))
+	it, err := s.svc.TrashItem(r.Context(), actor(r), id, ifMatch(r))
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	w.Header().Set("X-Shelf-Cohort", cohort)
+	w.Header().Set("X-Shelf-Cohort", it.Cohort)
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -197,7 +194,7 @@ func (s *Server) apiBulkTrash(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	res, err := s.svc.TrashItems(r.Context(), actor(r), body.IDs, body.Reason)
+	res, err := s.svc.TrashItems(r.Context(), actor(r), body.IDs, shelf.Confirmation{Reason: body.Reason})
 	if err != nil {
 		s.apiError(w, r, err)
 		return

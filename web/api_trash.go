@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strings"
 	"time"
 
 	"shelf"
@@ -113,18 +112,8 @@ func (s *Server) apiPurgeItem(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	if body.ConfirmName != nil {
-		it, err := s.svc.TrashedItem(r.Context(), actor(r), id)
-		if err != nil {
-			s.apiError(w, r, err)
-			return
-		}
-		if strings.TrimSpace(*body.ConfirmName) != it.Name {
-			s.apiError(w, r, shelf.Invalid(map[string]string{"confirm_name": "Type the item's name exactly to confirm."}))
-			return
-		}
-	}
-	if err := s.svc.PurgeItem(r.Context(), actor(r), id, body.Reason); err != nil {
+	c := shelf.Confirmation{Reason: body.Reason, Typed: body.ConfirmName}
+	if _, err := s.svc.PurgeItem(r.Context(), actor(r), id, c); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
@@ -151,7 +140,7 @@ func (s *Server) apiEmptyTrash(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	n, err := s.svc.EmptyTrash(r.Context(), actor(r), owner, body.Reason)
+	n, err := s.svc.EmptyTrash(r.Context(), actor(r), owner, shelf.Confirmation{Reason: body.Reason})
 	if err != nil {
 		s.apiError(w, r, err)
 		return

@@ -180,7 +180,7 @@ func newFuzzServer(f *testing.F) *fuzzServer {
 			f.Fatal(err)
 		}
 		fs.item = it.ID
-		if _, err := svc.TrashItems(ctx, a, []int64{mustItem(f, svc, a, "Trashed").ID}, ""); err != nil {
+		if _, err := svc.TrashItems(ctx, a, []int64{mustItem(f, svc, a, "Trashed").ID}, shelf.Confirmation{}); err != nil {
 			f.Fatal(err)
 		}
 	}

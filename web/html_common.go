@@ -13,16 +13,6 @@ import (
 // What the HTML handlers share: reading forms as the user typed them,
 // phrasing counts, and turning a refusal into a status and a message.
 
-// bigFriction is where friction grows with the blast radius: a bulk delete of
-// more items than this asks the user to type the count; a purge that takes
-// more rows than purgeFriction with it asks for the item's name; emptying the
-// Trash asks for the count past either (more than bigFriction items, or more
-// than purgeFriction rows with their notes and loans).
-const (
-	bigFriction   = 50
-	purgeFriction = 100
-)
-
 // field returns a posted form field, trimmed. Only the body counts, never the
 // query string, so a link cannot smuggle in a field (such as _method).
 func field(r *http.Request, name string) string {
@@ -63,6 +53,17 @@ func formIDs(vals []string) ([]int64, error) {
 		}
 	}
 	return ids, nil
+}
+
+// formConfirmation is what a destructive form sends with its request: the
+// optional reason, and what the person typed in the field named typed, which
+// the form asks for past the friction thresholds (shelf.Confirmation.Asked).
+func formConfirmation(r *http.Request, typed string) shelf.Confirmation {
+	c := shelf.Confirmation{Reason: field(r, "reason"), Asked: true}
+	if _, ok := r.PostForm[typed]; ok {
+		c.Typed = shelf.Typed(field(r, typed))
+	}
+	return c
 }
 
 // formVersion reads the version an edit or delete form was rendered with; a

@@ -3,7 +3,6 @@ package web
 import (
 	"fmt"
 	"net/http"
-	"strconv"
 
 	"shelf"
 )
@@ -45,18 +44,15 @@ func (s *Server) trashItem(w http.ResponseWriter, r *http.Request, id int64) {
 		s.htmlError(w, r, err)
 		return
 	}
-	ctx, a := r.Context(), actor(r)
-	it, err := s.svc.Item(ctx, a, id)
+	// note: one write transaction; the trashed item it returns names the
+	// flash, and its cohort is what Undo restores, as the script's Undo does.
+	it, err := s.svc.TrashItem(r.Context(), actor(r), id, version)
 	if err != nil {
-		s.htmlError(w, r, err)
-		return
-	}
-	if _, err := s.svc.TrashItem(ctx, a, id, version); err != nil {
 		s.renderItemDelete(w, r, id, err)
 		return
 	}
 	s.setFlash(r, flash{Kind: "success", Text: "Moved " + quoted(it.Name) + " to the Trash.",
-		Undo: "/trash/" + itoa(id) + "/restore"})
+		Undo: "/trash/restore", Cohort: it.Cohort})
 	redirect(w, r, "/items")
 }
 
@@ -77,9 +73,8 @@ func (s *Server) renderItemDelete(w http.ResponseWriter, r *http.Request, id int
 	v := itemDeleteView{Item: it, Notes: countPhrase(im.Notes, "note", "notes"),
 		Loans: countPhrase(im.Loans, "loan", "loans"), Blockers: im.Blockers}
 	status := http.StatusOK
-	if len(im.Blockers) > 0 {
-		status = http.StatusConflict
-		v.Message = fmt.Sprintf("%s is on loan; mark the loan returned before deleting it.", quoted(it.Name))
+	if failure == nil {
+		failure = im.Refusal
 	}
 	if failure != nil {
 		p := s.refusal(w, r, failure)
@@ -118,29 +113,20 @@ func (s *Server) bulkDeleteItems(w http.ResponseWriter, r *http.Request) {
 		s.htmlError(w, r, err)
 		return
 	}
-	switch {
-	case len(ids) == 0:
-		s.htmlError(w, r, shelf.Invalid(map[string]string{"ids": "Choose at least one item to delete."}))
-		return
-	case len(ids) > shelf.MaxBulkIDs:
-		s.htmlError(w, r, shelf.Invalid(map[string]string{"ids": fmt.Sprintf("Choose at most %d items at a time.", shelf.MaxBulkIDs)}))
+	if err := shelf.ValidateBulkIDs(ids); err != nil {
+		s.htmlError(w, r, err)
 		return
 	}
-	v := bulkDeleteView{IDs: ids, Number: len(ids), Count: countPhrase(len(ids), "item", "items"), NeedCount: len(ids) > bigFriction,
+	v := bulkDeleteView{IDs: ids, Number: len(ids), Count: countPhrase(len(ids), "item", "items"), NeedCount: shelf.BulkNeedsCount(len(ids)),
 		Reason: reasonField{Value: field(r, "reason")}}
 	if field(r, "confirmed") != "1" {
 		s.renderBulkDelete(w, r, http.StatusOK, v)
 		return
 	}
-	if v.NeedCount && field(r, "confirm_count") != strconv.Itoa(len(ids)) {
-		v.Error = fmt.Sprintf("Type %d to confirm that you mean to delete all %d items.", len(ids), len(ids))
-		s.renderBulkDelete(w, r, http.StatusUnprocessableEntity, v)
-		return
-	}
-	res, err := s.svc.TrashItems(r.Context(), actor(r), ids, v.Reason.Value)
+	res, err := s.svc.TrashItems(r.Context(), actor(r), ids, formConfirmation(r, "confirm_count"))
 	if err != nil {
 		p := s.refusal(w, r, err)
-		v.Message, v.Reason.Error = refusalMessage(p), p.Errors["reason"]
+		v.Message, v.Reason.Error, v.Error = refusalMessage(p), p.Errors["reason"], p.Errors["confirm_count"]
 		s.renderBulkDelete(w, r, p.Status, v)
 		return
 	}

@@ -36,11 +36,17 @@ func TestHTMLDeleteUndoPurge(t *testing.T) {
 	}
 
 	list := b.get("/items")
-	wantPage(t, "flash", list, http.StatusOK, "Moved “Lamp” to the Trash.", `action="/trash/`+itemID+`/restore"`, ">Undo<")
+	// the Undo restores the delete's cohort, as the script's Undo does
+	var cohort string
+	if err := e.db.SQL().QueryRow(`SELECT deleted_cohort FROM items WHERE id = ?`, n).Scan(&cohort); err != nil {
+		t.Fatal(err)
+	}
+	wantPage(t, "flash", list, http.StatusOK, "Moved “Lamp” to the Trash.", `action="/trash/restore"`,
+		`name="cohort" value="`+cohort+`"`, ">Undo<")
 	wantLacks(t, "list after delete", list, `href="/items/`+itemID+`"`)
 	wantLacks(t, "second view", b.get("/items"), "Moved “Lamp”", ">Undo<")
 
-	wantSeeOther(t, "undo", b.post("/trash/"+itemID+"/restore", nil), "/items")
+	wantSeeOther(t, "undo", b.post("/trash/restore", url.Values{"cohort": {cohort}}), "/items")
 	if !e.isLive(n) || e.count(`SELECT count(*) FROM notes WHERE item_id = ?`, n) != 1 {
 		t.Fatal("undo did not bring the item back with its note")
 	}
@@ -309,7 +315,7 @@ func TestHTMLEmptyTrashNeedsCount(t *testing.T) {
 	for i := range 51 {
 		ids = append(ids, e.newItem("ann", "Box "+strconv.Itoa(i)).ID)
 	}
-	if _, err := e.svc.TrashItems(context.Background(), e.actor("ann"), ids, ""); err != nil {
+	if _, err := e.svc.TrashItems(context.Background(), e.actor("ann"), ids, shelf.Confirmation{}); err != nil {
 		t.Fatal(err)
 	}
 	wantPage(t, "confirm", b.get("/trash/empty"), http.StatusOK, "51 items", `name="confirm_count"`)
@@ -342,7 +348,7 @@ func TestHTMLEmptyTrashBigCascadeNeedsCount(t *testing.T) {
 		}
 		ids = append(ids, it.ID)
 	}
-	if _, err := e.svc.TrashItems(ctx, e.actor("ann"), ids, ""); err != nil {
+	if _, err := e.svc.TrashItems(ctx, e.actor("ann"), ids, shelf.Confirmation{}); err != nil {
 		t.Fatal(err)
 	}
 	// 3 items + 102 notes = 105 rows.

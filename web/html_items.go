@@ -56,11 +56,11 @@ func (s *Server) listItems(r *http.Request, path string,
 		return itemList{}, err
 	}
 	ctx, a := r.Context(), actor(r)
-	all = all && a.IsAdmin()
 	page, err := list(ctx, a, f, all)
 	if err != nil {
 		return itemList{}, err
 	}
+	all = page.AllOwners
 	cats, err := s.svc.Categories(ctx, a)
 	if err != nil {
 		return itemList{}, err

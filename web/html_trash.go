@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -100,6 +99,9 @@ func (s *Server) restoreCohort(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := flash{Kind: "success", Text: "Restored " + countPhrase(len(res.Restored), "item", "items") + "."}
+	if len(res.Restored) == 1 {
+		f.Text = "Restored " + quoted(res.Restored[0].Name) + "."
+	}
 	if n := len(res.Conflicts); n > 0 {
 		labels := make([]string, 0, n)
 		for _, c := range res.Conflicts {
@@ -153,19 +155,10 @@ func (s *Server) purgeItem(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := purgeView{Typed: field(r, "confirm_name"), Reason: reasonField{Value: field(r, "reason")}}
-	it, im, err := s.purgeTarget(r, id)
+	it, err := s.svc.PurgeItem(r.Context(), actor(r), id, formConfirmation(r, "confirm_name"))
 	if err != nil {
-		s.htmlError(w, r, err)
-		return
-	}
-	if im.Notes+im.Loans > purgeFriction && v.Typed != it.Name {
-		v.Error = "Type the item’s name exactly as shown to confirm."
-		s.renderPurge(w, r, http.StatusUnprocessableEntity, id, v)
-		return
-	}
-	if err := s.svc.PurgeItem(r.Context(), actor(r), id, v.Reason.Value); err != nil {
 		p := s.refusal(w, r, err)
-		v.Message, v.Reason.Error = refusalMessage(p), p.Errors["reason"]
+		v.Message, v.Reason.Error, v.Error = refusalMessage(p), p.Errors["reason"], p.Errors["confirm_name"]
 		s.renderPurge(w, r, p.Status, id, v)
 		return
 	}
@@ -180,7 +173,7 @@ func (s *Server) renderPurge(w http.ResponseWriter, r *http.Request, status int,
 		s.htmlError(w, r, err)
 		return
 	}
-	v.Item, v.NeedName = it, im.Notes+im.Loans > purgeFriction
+	v.Item, v.NeedName = it, shelf.PurgeNeedsName(im)
 	v.Notes, v.Loans = countPhrase(im.Notes, "note", "notes"), countPhrase(im.Loans, "loan", "loans")
 	s.render(w, r, status, "purge_item", "Delete "+quoted(it.Name)+" forever?", v)
 }
@@ -213,9 +206,8 @@ type emptyTrashView struct {
 }
 
 // emptyTrashImpact counts what emptying the Trash named by the request's
-// owner parameter (the user's own when absent) would delete. Friction grows
-// with the blast radius as for one purge: more than 50 items, or more than
-// 100 rows with their notes and loans, and the count is typed.
+// owner parameter (the user's own when absent) would delete, and whether the
+// count must be typed (shelf.EmptyTrashNeedsCount).
 func (s *Server) emptyTrashImpact(r *http.Request) (emptyTrashView, error) {
 	ctx, a := r.Context(), actor(r)
 	v := emptyTrashView{Whose: "your Trash"}
@@ -241,7 +233,7 @@ func (s *Server) emptyTrashImpact(r *http.Request) (emptyTrashView, error) {
 	items, notes, loans, err := s.svc.EmptyTrashImpact(ctx, a, v.Owner, shelf.ImpactCap)
 	v.Number, v.Count = items, countPhrase(items, "item", "items")
 	v.Notes, v.Loans = countPhrase(notes, "note", "notes"), countPhrase(loans, "loan", "loans")
-	v.NeedCount = items > bigFriction || items+notes+loans > purgeFriction
+	v.NeedCount = shelf.EmptyTrashNeedsCount(items, notes, loans)
 	return v, err
 }
 
@@ -273,12 +265,7 @@ func (s *Server) emptyTrash(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.Reason.Value = field(r, "reason")
-	if v.NeedCount && field(r, "confirm_count") != strconv.Itoa(v.Number) {
-		v.Error = fmt.Sprintf("Type %d, the number of items in %s, to confirm.", v.Number, v.Whose)
-		s.render(w, r, http.StatusUnprocessableEntity, "empty_trash", emptyTrashTitle(v), v)
-		return
-	}
-	purged, err := s.svc.EmptyTrash(r.Context(), actor(r), v.Owner, v.Reason.Value)
+	purged, err := s.svc.EmptyTrash(r.Context(), actor(r), v.Owner, formConfirmation(r, "confirm_count"))
 	if err != nil {
 		// note: the batches done before the failure stay done; the page
 		// shows what is left.
@@ -289,6 +276,7 @@ func (s *Server) emptyTrash(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		now.Reason = reasonField{Value: v.Reason.Value, Error: p.Errors["reason"]}
+		now.Error = p.Errors["confirm_count"]
 		now.Message = refusalMessage(p)
 		if purged > 0 {
 			now.Message = fmt.Sprintf("%s (%s purged before it stopped.)", p.Detail, countPhrase(purged, "item was", "items were"))

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"shelf"
+	"shelf/service"
 )
 
 //go:embed ui
@@ -55,9 +56,15 @@ func newRenderer() (*renderer, error) {
 			}
 			return "", fmt.Errorf("no asset %q", name)
 		},
-		"date":     func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
-		"datetime": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
-		"rfc3339":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		// limits decided in the root package and the service, for the
+		// forms' maxlength and the data attributes the browser script reads
+		"limit":         formLimit,
+		"purgeFriction": func() int { return shelf.PurgeFriction },
+		"bulkFriction":  func() int { return shelf.BulkFriction },
+		"impactCap":     func() int { return shelf.ImpactCap },
+		"date":          func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
+		"datetime":      func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+		"rfc3339":       func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"deref": func(p *int64) int64 {
 			if p == nil {
 				return 0
@@ -181,4 +188,22 @@ func staticHandler() http.Handler {
 		}
 		http.StripPrefix("/static/", files).ServeHTTP(w, r)
 	})
+}
+
+// formLimit is the most characters a form field takes, as the rule that
+// checks the field decides it.
+func formLimit(field string) (int, error) {
+	switch field {
+	case "name": // items, categories, tokens, users, borrowers
+		return shelf.MaxNameLen, nil
+	case "description":
+		return shelf.MaxDescriptionLen, nil
+	case "note":
+		return service.MaxNoteLen, nil
+	case "reason":
+		return shelf.MaxReasonLen, nil
+	case "search":
+		return shelf.MaxSearchLen, nil
+	}
+	return 0, fmt.Errorf("no limit for the field %q", field)
 }

@@ -7,13 +7,15 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"shelf"
 )
 
 func browserDeleteForever(t *testing.T, browser context.Context) {
 	e := newAPIEnv(t)
 	ctx, owner := context.Background(), e.actor("owner")
 	big := addItem(t, e, "owner", "big", "Big box")
-	for i := range purgeFriction + 1 {
+	for i := range shelf.PurgeFriction + 1 {
 		if _, err := e.svc.AddNote(ctx, owner, e.ids["big"], "part "+strconv.Itoa(i)); err != nil {
 			t.Fatal(err)
 		}
@@ -45,7 +47,7 @@ func browserDeleteForever(t *testing.T, browser context.Context) {
 	p.do("type part of the name", chromedp.SendKeys(chromedp.ID("confirm-typed"), "Big\n"))
 	p.dialogError()
 	wantText(t, "wrong name", p.text("dialog[open] [role=alert]"), "Type the item’s name exactly as shown to confirm.")
-	if !e.exists("big") || e.count(`SELECT count(*) FROM notes WHERE item_id = ?`, e.ids["big"]) != purgeFriction+1 {
+	if !e.exists("big") || e.count(`SELECT count(*) FROM notes WHERE item_id = ?`, e.ids["big"]) != shelf.PurgeFriction+1 {
 		t.Fatal("a wrong name purged the item")
 	}
 	js[bool](p, `document.getElementById('confirm-typed').value = '', true`)

@@ -258,7 +258,7 @@ func seedEvents(t *testing.T, f *servicetest.Fixture) int {
 	if _, err := f.Svc.RestoreItem(f.Ctx, f.Alice, b.ID, ""); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.Svc.PurgeItem(f.Ctx, f.Alice, a.ID, "broken"); err != nil {
+	if _, err := f.Svc.PurgeItem(f.Ctx, f.Alice, a.ID, shelf.Confirmation{Reason: "broken"}); err != nil {
 		t.Fatal(err)
 	}
 	return 4

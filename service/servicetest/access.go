@@ -70,8 +70,11 @@ func testMemberGetsNotFound(t *testing.T, f *Fixture) {
 		{"get from Trash", func() error { _, err := f.Svc.TrashedItem(ctx, bob, o.trashed.ID); return err }},
 		{"restore", func() error { _, err := f.Svc.RestoreItem(ctx, bob, o.trashed.ID, ""); return err }},
 		{"restore cohort", func() error { _, err := f.Svc.RestoreCohort(ctx, bob, o.cohort); return err }},
-		{"purge", func() error { return f.Svc.PurgeItem(ctx, bob, o.trashed.ID, "") }},
-		{"empty another's Trash", func() error { _, err := f.Svc.EmptyTrash(ctx, bob, f.Alice.UserID, ""); return err }},
+		{"purge", func() error { _, err := f.Svc.PurgeItem(ctx, bob, o.trashed.ID, shelf.Confirmation{}); return err }},
+		{"empty another's Trash", func() error {
+			_, err := f.Svc.EmptyTrash(ctx, bob, f.Alice.UserID, shelf.Confirmation{})
+			return err
+		}},
 		{"list notes", func() error { _, err := f.Svc.Notes(ctx, bob, o.live.ID); return err }},
 		{"add note", func() error { _, err := f.Svc.AddNote(ctx, bob, o.live.ID, "hi"); return err }},
 		{"delete note", func() error { _, err := f.Svc.DeleteNote(ctx, bob, o.note.ID); return err }},
@@ -89,7 +92,7 @@ func testMemberGetsNotFound(t *testing.T, f *Fixture) {
 	}
 
 	// A bulk delete reports others' items as not found, like missing ones.
-	res, err := f.Svc.TrashItems(ctx, bob, []int64{o.live.ID, o.onLoan.ID, o.trashed.ID, bobsItem.ID}, "")
+	res, err := f.Svc.TrashItems(ctx, bob, []int64{o.live.ID, o.onLoan.ID, o.trashed.ID, bobsItem.ID}, shelf.Confirmation{})
 	WantCode(t, err, "", "Bob: bulk trash")
 	if got := sortedIDs(res.NotFound); len(got) != 3 || len(res.Trashed) != 1 || res.Trashed[0] != bobsItem.ID || len(res.Blocked) != 0 {
 		t.Errorf("Bob's bulk trash: want only his item trashed and Alice's 3 not found (not blocked), got %+v", res)
@@ -179,12 +182,12 @@ func testAdminCanAct(t *testing.T, f *Fixture) {
 	WantCode(t, err, shelf.ELOANRETURNED, "admin: return the loan twice")
 	wantBlocker(t, shelf.AsError(err).Blockers, shelf.BlockLoan, o.loan.ID, "Nia")
 
-	cohort, err := f.Svc.TrashItem(ctx, admin, o.onLoan.ID, 0)
+	trashed, err := f.Svc.TrashItem(ctx, admin, o.onLoan.ID, 0)
 	WantCode(t, err, "", "admin: trash Alice's returned item")
 	if c := f.Count("SELECT count(*) FROM items WHERE id = %d AND deleted_by = %d AND owner_id = %d", o.onLoan.ID, admin.UserID, f.Alice.UserID); c != 1 {
 		t.Errorf("item %d: want trashed by the admin and still Alice's, got %d matching rows", o.onLoan.ID, c)
 	}
-	if _, err := f.Svc.RestoreCohort(ctx, admin, cohort); err != nil {
+	if _, err := f.Svc.RestoreCohort(ctx, admin, trashed.Cohort); err != nil {
 		t.Errorf("admin: undo the trash: %v", err)
 	}
 	if _, err := f.Svc.RestoreCohort(ctx, admin, o.cohort); err != nil {
@@ -194,7 +197,7 @@ func testAdminCanAct(t *testing.T, f *Fixture) {
 	if _, err := f.Svc.PurgeImpact(ctx, admin, o.trashed.ID); err != nil {
 		t.Errorf("admin: purge impact of Alice's item: %v", err)
 	}
-	if err := f.Svc.PurgeItem(ctx, admin, o.trashed.ID, "admin cleanup"); err != nil {
+	if _, err := f.Svc.PurgeItem(ctx, admin, o.trashed.ID, shelf.Confirmation{Reason: "admin cleanup"}); err != nil {
 		t.Errorf("admin: purge Alice's item: %v", err)
 	}
 	if f.Exists("items", o.trashed.ID) {
@@ -205,7 +208,7 @@ func testAdminCanAct(t *testing.T, f *Fixture) {
 		t.Errorf("admin: restore Alice's item: %v", err)
 	}
 	f.Trash(f.Alice, o.live.ID)
-	purged, err := f.Svc.EmptyTrash(ctx, admin, f.Alice.UserID, "")
+	purged, err := f.Svc.EmptyTrash(ctx, admin, f.Alice.UserID, shelf.Confirmation{})
 	WantCode(t, err, "", "admin: empty Alice's Trash")
 	if purged != 1 {
 		t.Errorf("admin empties Alice's Trash: want 1 purged, got %d", purged)
@@ -300,8 +303,14 @@ func testAnonymous(t *testing.T, f *Fixture) {
 		{"get", func() error { _, err := f.Svc.Item(ctx, anon, it.ID); return err }},
 		{"list", func() error { _, err := f.Svc.Items(ctx, anon, shelf.ItemFilter{}, true); return err }},
 		{"trash", func() error { _, err := f.Svc.TrashItem(ctx, anon, it.ID, 0); return err }},
-		{"bulk trash", func() error { _, err := f.Svc.TrashItems(ctx, anon, []int64{it.ID}, ""); return err }},
-		{"empty Trash", func() error { _, err := f.Svc.EmptyTrash(ctx, anon, f.Alice.UserID, ""); return err }},
+		{"bulk trash", func() error {
+			_, err := f.Svc.TrashItems(ctx, anon, []int64{it.ID}, shelf.Confirmation{})
+			return err
+		}},
+		{"empty Trash", func() error {
+			_, err := f.Svc.EmptyTrash(ctx, anon, f.Alice.UserID, shelf.Confirmation{})
+			return err
+		}},
 		{"create token", func() error { _, _, err := f.Svc.CreateToken(ctx, anon, "x"); return err }},
 		{"list users", func() error { _, err := f.Svc.Users(ctx, anon); return err }},
 	}

@@ -103,7 +103,7 @@ func testAuditImmutable(t *testing.T, f *Fixture) {
 	}
 	// Purging what an event records leaves the event: no foreign key
 	// cascades into the log.
-	if err := f.Svc.PurgeItem(f.Ctx, f.Alice, it.ID, ""); err != nil {
+	if _, err := f.Svc.PurgeItem(f.Ctx, f.Alice, it.ID, shelf.Confirmation{}); err != nil {
 		t.Fatalf("purge: %v", err)
 	}
 	if n := f.Audits(shelf.ActionItemTrash, it.ID); n != 1 {
@@ -130,12 +130,12 @@ func testAuditHashChain(t *testing.T, f *Fixture) {
 		ids = append(ids, it.ID)
 	}
 	f.Trash(f.Alice, ids[0])
-	bulk, err := f.Svc.TrashItems(f.Ctx, f.Alice, ids[1:5], "")
+	bulk, err := f.Svc.TrashItems(f.Ctx, f.Alice, ids[1:5], shelf.Confirmation{})
 	WantCode(t, err, "", "bulk trash")
 	if _, err := f.Svc.RestoreCohort(f.Ctx, f.Alice, bulk.Cohort); err != nil {
 		t.Fatalf("restore cohort: %v", err)
 	}
-	if err := f.Svc.PurgeItem(f.Ctx, f.Admin, ids[0], "broken"); err != nil {
+	if _, err := f.Svc.PurgeItem(f.Ctx, f.Admin, ids[0], shelf.Confirmation{Reason: "broken"}); err != nil {
 		t.Fatalf("purge: %v", err)
 	}
 	notes, err := f.Svc.Notes(f.Ctx, f.Alice, ids[5])
@@ -149,7 +149,7 @@ func testAuditHashChain(t *testing.T, f *Fixture) {
 	for _, id := range ids[5:] {
 		f.Trash(f.Alice, id)
 	}
-	if _, err := f.Svc.EmptyTrash(f.Ctx, f.Alice, 0, ""); err != nil {
+	if _, err := f.Svc.EmptyTrash(f.Ctx, f.Alice, 0, shelf.Confirmation{}); err != nil {
 		t.Fatalf("empty Trash: %v", err)
 	}
 	const want = 1 + 4 + 4 + 1 + 1 + 1 + 3 + 3

@@ -173,7 +173,7 @@ func testRestoreRacesPurge(t *testing.T, f *Fixture) {
 			if i == 0 {
 				_, restoreErr = f.Svc.RestoreItem(f.Ctx, f.Alice, it.ID, "")
 			} else {
-				purgeErr = f.Svc.PurgeItem(f.Ctx, f.Alice, it.ID, "")
+				_, purgeErr = f.Svc.PurgeItem(f.Ctx, f.Alice, it.ID, shelf.Confirmation{})
 			}
 		})
 		restored, purged := restoreErr == nil, purgeErr == nil

@@ -26,7 +26,7 @@ func testPurgeCascadesNotesAndLoans(t *testing.T, f *Fixture) {
 		t.Errorf("purge impact: want 3 notes and 2 loans, got %+v", im)
 	}
 
-	err = f.Svc.PurgeItem(f.Ctx, f.Alice, it.ID, "water damage")
+	_, err = f.Svc.PurgeItem(f.Ctx, f.Alice, it.ID, shelf.Confirmation{Reason: "water damage"})
 	WantCode(t, err, "", "purge")
 	if f.Exists("items", it.ID) {
 		t.Errorf("item %d: want its row gone", it.ID)
@@ -63,7 +63,7 @@ func testPurgeCascadesNotesAndLoans(t *testing.T, f *Fixture) {
 		t.Errorf("purge snapshot item: want the before-image of %q, got %v", it.Name, snap["item"])
 	}
 
-	err = f.Svc.PurgeItem(f.Ctx, f.Alice, it.ID, "")
+	_, err = f.Svc.PurgeItem(f.Ctx, f.Alice, it.ID, shelf.Confirmation{})
 	WantCode(t, err, shelf.ENOTFOUND, "purge twice")
 	if n := f.Audits(shelf.ActionItemPurge, it.ID); n != 1 {
 		t.Errorf("item.purge events after a second purge: want 1, got %d", n)
@@ -73,7 +73,7 @@ func testPurgeCascadesNotesAndLoans(t *testing.T, f *Fixture) {
 func testPurgeOnlyFromTrash(t *testing.T, f *Fixture) {
 	it := f.Item(f.Alice, "Guitar")
 	note := f.Note(f.Alice, it.ID, "new strings")
-	err := f.Svc.PurgeItem(f.Ctx, f.Alice, it.ID, "")
+	_, err := f.Svc.PurgeItem(f.Ctx, f.Alice, it.ID, shelf.Confirmation{})
 	WantCode(t, err, shelf.ENOTFOUND, "purge a live item")
 	if !f.IsLive(it.ID) || !f.Exists("notes", note.ID) {
 		t.Errorf("want item %d live and note %d kept after a refused purge", it.ID, note.ID)
@@ -81,7 +81,7 @@ func testPurgeOnlyFromTrash(t *testing.T, f *Fixture) {
 	if n := f.AuditTotal(); n != 0 {
 		t.Errorf("audit events: want 0, got %d", n)
 	}
-	err = f.Svc.PurgeItem(f.Ctx, f.Admin, it.ID, "")
+	_, err = f.Svc.PurgeItem(f.Ctx, f.Admin, it.ID, shelf.Confirmation{})
 	WantCode(t, err, shelf.ENOTFOUND, "admin purges a live item")
 	if !f.IsLive(it.ID) {
 		t.Errorf("item %d: want live", it.ID)
@@ -89,7 +89,7 @@ func testPurgeOnlyFromTrash(t *testing.T, f *Fixture) {
 	// EmptyTrash takes trashed items only.
 	trashed := f.Item(f.Alice, "Amp")
 	f.Trash(f.Alice, trashed.ID)
-	n, err := f.Svc.EmptyTrash(f.Ctx, f.Alice, 0, "")
+	n, err := f.Svc.EmptyTrash(f.Ctx, f.Alice, 0, shelf.Confirmation{})
 	WantCode(t, err, "", "empty the Trash")
 	if n != 1 || f.Exists("items", trashed.ID) || !f.IsLive(it.ID) {
 		t.Errorf("empty Trash: want 1 purged (item %d gone, item %d live), got %d", trashed.ID, it.ID, n)
@@ -183,7 +183,7 @@ func testUserDeleteRestrictedWhileOwningItems(t *testing.T, f *Fixture) {
 	wantBlocker(t, shelf.AsError(err).Blockers, shelf.BlockUser, f.Admin.UserID, admin.Name)
 
 	// Once the Trash is purged, the user can go.
-	if err := f.Svc.PurgeItem(f.Ctx, f.Bob, it.ID, ""); err != nil {
+	if _, err := f.Svc.PurgeItem(f.Ctx, f.Bob, it.ID, shelf.Confirmation{}); err != nil {
 		t.Fatalf("purge: %v", err)
 	}
 	err = f.Svc.DeleteUser(f.Ctx, f.Admin, f.Bob.UserID)
@@ -314,7 +314,7 @@ func testIDsNeverReused(t *testing.T, f *Fixture) {
 	loan := f.Lend(f.Alice, last.ID, "Mo")
 	f.Return(f.Alice, loan.ID)
 	f.Trash(f.Alice, last.ID)
-	if err := f.Svc.PurgeItem(f.Ctx, f.Alice, last.ID, ""); err != nil {
+	if _, err := f.Svc.PurgeItem(f.Ctx, f.Alice, last.ID, shelf.Confirmation{}); err != nil {
 		t.Fatalf("purge: %v", err)
 	}
 	if f.Exists("notes", note.ID) || f.Exists("loans", loan.ID) {

@@ -34,7 +34,7 @@ func testAuditLanes(t *testing.T, f *Fixture) {
 	if _, err := f.Svc.RestoreItem(f.Ctx, f.Bob, bob[0], ""); err != nil {
 		t.Fatalf("restore: %v", err)
 	}
-	if res, err := f.Svc.TrashItems(f.Ctx, f.Admin, []int64{bob[0], alice[0]}, ""); err != nil || len(res.Trashed) != 2 {
+	if res, err := f.Svc.TrashItems(f.Ctx, f.Admin, []int64{bob[0], alice[0]}, shelf.Confirmation{}); err != nil || len(res.Trashed) != 2 {
 		t.Fatalf("an admin's bulk delete over two users: want both trashed, got %+v, %v", res, err)
 	}
 
@@ -174,7 +174,7 @@ func testAuditLanesUnderConcurrentWriters(t *testing.T, f *Fixture) {
 				for u := range users {
 					ids = append(ids, items[len(users)-1-u][i])
 				}
-				if _, err := f.Svc.TrashItems(f.Ctx, f.Admin, ids, ""); err != nil {
+				if _, err := f.Svc.TrashItems(f.Ctx, f.Admin, ids, shelf.Confirmation{}); err != nil {
 					errs[w] = err
 					return
 				}

@@ -2,6 +2,7 @@ package servicetest
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -29,19 +30,19 @@ func testReasonsKeptInAudit(t *testing.T, f *Fixture) {
 	f.Note(f.Alice, a.ID, "one")
 	long := strings.Repeat("x", 1001)
 
-	_, err := f.Svc.TrashItems(f.Ctx, f.Alice, []int64{a.ID, b.ID}, long)
+	_, err := f.Svc.TrashItems(f.Ctx, f.Alice, []int64{a.ID, b.ID}, shelf.Confirmation{Reason: long})
 	WantCode(t, err, shelf.EINVALID, "bulk delete with a reason over 1000 characters")
 	if !f.IsLive(a.ID) || !f.IsLive(b.ID) || f.AuditTotal() != 0 {
 		t.Fatalf("a refused bulk delete changed something: live %v %v, %d events", f.IsLive(a.ID), f.IsLive(b.ID), f.AuditTotal())
 	}
 	// The limit counts characters, not bytes: 1000 two-byte letters pass.
-	if _, err := f.Svc.TrashItems(f.Ctx, f.Alice, []int64{c.ID}, strings.Repeat("é", 1000)); err != nil {
+	if _, err := f.Svc.TrashItems(f.Ctx, f.Alice, []int64{c.ID}, shelf.Confirmation{Reason: strings.Repeat("é", 1000)}); err != nil {
 		t.Fatalf("bulk delete with a reason of 1000 characters (2000 bytes): %v", err)
 	}
 	if _, err := f.Svc.RestoreItem(f.Ctx, f.Alice, c.ID, ""); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.Svc.TrashItems(f.Ctx, f.Alice, []int64{a.ID, b.ID}, "  moving out \n"); err != nil {
+	if _, err := f.Svc.TrashItems(f.Ctx, f.Alice, []int64{a.ID, b.ID}, shelf.Confirmation{Reason: "  moving out \n"}); err != nil {
 		t.Fatalf("bulk delete: %v", err)
 	}
 	for _, id := range []int64{a.ID, b.ID} {
@@ -66,12 +67,12 @@ func testReasonsKeptInAudit(t *testing.T, f *Fixture) {
 	_, _, _, err = f.Svc.EmptyTrashImpact(f.Ctx, f.Bob, f.Alice.UserID, shelf.ImpactCap)
 	WantCode(t, err, shelf.ENOTFOUND, "a member counting another's Trash")
 
-	_, err = f.Svc.EmptyTrash(f.Ctx, f.Alice, 0, long)
+	_, err = f.Svc.EmptyTrash(f.Ctx, f.Alice, 0, shelf.Confirmation{Reason: long})
 	WantCode(t, err, shelf.EINVALID, "empty the Trash with a reason over 1000 characters")
 	if n := f.Count("SELECT count(*) FROM items WHERE deleted_at IS NOT NULL"); n != 3 {
 		t.Fatalf("a refused empty Trash purged something: %d items left, want 3", n)
 	}
-	if n, err := f.Svc.EmptyTrash(f.Ctx, f.Alice, 0, "spring cleaning"); err != nil || n != 3 {
+	if n, err := f.Svc.EmptyTrash(f.Ctx, f.Alice, 0, shelf.Confirmation{Reason: "spring cleaning"}); err != nil || n != 3 {
 		t.Fatalf("empty the Trash: want 3 purged, got %d, %v", n, err)
 	}
 	for _, id := range []int64{a.ID, b.ID, c.ID} {
@@ -82,5 +83,56 @@ func testReasonsKeptInAudit(t *testing.T, f *Fixture) {
 		if got := reasonOf(events[0]); got != "spring cleaning" {
 			t.Errorf("item.purge event of %d: reason %q, want %q", id, got, "spring cleaning")
 		}
+	}
+}
+
+// testTypedConfirmations: past the friction thresholds, a request from a
+// form (Asked) must carry what the person typed, and what anyone types must
+// match: the item's name for a purge, the count for a bulk delete and for
+// emptying a Trash. A refusal changes nothing.
+func testTypedConfirmations(t *testing.T, f *Fixture) {
+	big := f.Item(f.Alice, "Diary")
+	for i := 0; i <= shelf.PurgeFriction; i++ {
+		f.Note(f.Alice, big.ID, fmt.Sprintf("page %d", i))
+	}
+	f.Trash(f.Alice, big.ID)
+	asked := shelf.Confirmation{Asked: true}
+	_, err := f.Svc.PurgeItem(f.Ctx, f.Alice, big.ID, asked)
+	WantCode(t, err, shelf.EINVALID, "purge of a big cascade from a form, nothing typed")
+	_, err = f.Svc.PurgeItem(f.Ctx, f.Alice, big.ID, shelf.Confirmation{Typed: shelf.Typed("diary")})
+	WantCode(t, err, shelf.EINVALID, "purge with the wrong name typed")
+	if !f.IsTrashed(big.ID) || f.Audits(shelf.ActionItemPurge, big.ID) != 0 {
+		t.Fatal("a refused purge changed something")
+	}
+	if _, err := f.Svc.PurgeItem(f.Ctx, f.Alice, big.ID, shelf.Confirmation{Typed: shelf.Typed(" Diary "), Asked: true}); err != nil {
+		t.Fatalf("purge with the name typed: %v", err)
+	}
+
+	ids := make([]int64, 0, shelf.BulkFriction+1)
+	for i := 0; i <= shelf.BulkFriction; i++ {
+		ids = append(ids, f.Item(f.Alice, fmt.Sprintf("Box %d", i)).ID)
+	}
+	_, err = f.Svc.TrashItems(f.Ctx, f.Alice, ids, asked)
+	WantCode(t, err, shelf.EINVALID, "bulk delete past the threshold from a form, nothing typed")
+	_, err = f.Svc.TrashItems(f.Ctx, f.Alice, ids[:2], shelf.Confirmation{Typed: shelf.Typed("3")})
+	WantCode(t, err, shelf.EINVALID, "bulk delete with the wrong count typed")
+	if f.Count("SELECT count(*) FROM items WHERE deleted_at IS NOT NULL") != 0 {
+		t.Fatal("a refused bulk delete trashed something")
+	}
+	if _, err := f.Svc.TrashItems(f.Ctx, f.Alice, ids[:2], asked); err != nil {
+		t.Fatalf("small bulk delete from a form needs nothing typed: %v", err)
+	}
+	if _, err := f.Svc.TrashItems(f.Ctx, f.Alice, ids[2:], shelf.Confirmation{Typed: shelf.Typed(fmt.Sprint(len(ids) - 2)), Asked: true}); err != nil {
+		t.Fatalf("bulk delete with the count typed: %v", err)
+	}
+
+	_, err = f.Svc.EmptyTrash(f.Ctx, f.Alice, 0, asked)
+	WantCode(t, err, shelf.EINVALID, "emptying a big Trash from a form, nothing typed")
+	if f.Count("SELECT count(*) FROM items WHERE deleted_at IS NOT NULL") != len(ids) {
+		t.Fatal("a refused empty Trash purged something")
+	}
+	n, err := f.Svc.EmptyTrash(f.Ctx, f.Alice, 0, shelf.Confirmation{Typed: shelf.Typed(fmt.Sprint(len(ids))), Asked: true})
+	if err != nil || n != len(ids) {
+		t.Fatalf("empty the Trash with the count typed: purged %d, %v; want %d", n, err, len(ids))
 	}
 }

@@ -73,7 +73,7 @@ func testRestoreCohortExactlyOneRequest(t *testing.T, f *Fixture) {
 
 	earlier := f.Trash(f.Alice, a.ID)
 	f.Clock.Advance(time.Second)
-	bulk, err := f.Svc.TrashItems(f.Ctx, f.Alice, []int64{b.ID, c.ID, d.ID}, "")
+	bulk, err := f.Svc.TrashItems(f.Ctx, f.Alice, []int64{b.ID, c.ID, d.ID}, shelf.Confirmation{})
 	WantCode(t, err, "", "bulk trash")
 	if bulk.Cohort == "" || bulk.Cohort == earlier {
 		t.Fatalf("bulk cohort: want a new cohort id, got %q (earlier delete: %q)", bulk.Cohort, earlier)
@@ -115,7 +115,7 @@ func testRestoreCohortExactlyOneRequest(t *testing.T, f *Fixture) {
 
 	// A cohort whose item's name is taken restores the rest and reports it.
 	f.Clock.Advance(time.Second)
-	again, err := f.Svc.TrashItems(f.Ctx, f.Alice, []int64{b.ID, c.ID}, "")
+	again, err := f.Svc.TrashItems(f.Ctx, f.Alice, []int64{b.ID, c.ID}, shelf.Confirmation{})
 	WantCode(t, err, "", "bulk trash again")
 	clash := f.Item(f.Alice, b.Name)
 	res, err = f.Svc.RestoreCohort(f.Ctx, f.Alice, again.Cohort)

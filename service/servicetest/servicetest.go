@@ -15,6 +15,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -48,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"BulkTrashPerIDResults", testBulkTrashPerIDResults},
 		{"BulkTrashLimits", testBulkTrashLimits},
 		{"ReasonsKeptInAudit", testReasonsKeptInAudit},
+		{"TypedConfirmations", testTypedConfirmations},
 		{"Search", testSearch},
 		{"AuditImmutable", testAuditImmutable},
 		{"AuditHashChain", testAuditHashChain},
@@ -206,17 +208,25 @@ func (f *Fixture) Return(a shelf.Actor, loanID int64) {
 	}
 }
 
-// Trash moves an item to the Trash and returns its cohort.
+// Trash moves an item to the Trash and returns its cohort. The item that
+// TrashItem returns must be the item as the Trash now holds it.
 func (f *Fixture) Trash(a shelf.Actor, itemID int64) string {
 	f.T.Helper()
-	cohort, err := f.Svc.TrashItem(f.Ctx, a, itemID, 0)
+	it, err := f.Svc.TrashItem(f.Ctx, a, itemID, 0)
 	if err != nil {
 		f.T.Fatalf("trash item %d: %v", itemID, err)
 	}
-	if cohort == "" {
+	if it.Cohort == "" {
 		f.T.Fatalf("trash item %d: want a cohort id, got none", itemID)
 	}
-	return cohort
+	stored, err := f.Svc.TrashedItem(f.Ctx, f.Admin, itemID)
+	if err != nil {
+		f.T.Fatalf("trash item %d: read it back from the Trash: %v", itemID, err)
+	}
+	if !reflect.DeepEqual(it, stored) {
+		f.T.Fatalf("trash item %d: TrashItem returned\n%+v\nthe Trash holds\n%+v", itemID, it, stored)
+	}
+	return it.Cohort
 }
 
 // Category creates a category.

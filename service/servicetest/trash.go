@@ -178,7 +178,7 @@ func testBulkTrashPerIDResults(t *testing.T, f *Fixture) {
 	const missing = 999999
 	auditBefore := f.AuditTotal()
 
-	res, err := f.Svc.TrashItems(f.Ctx, f.Alice, []int64{a.ID, already.ID, bobs.ID, onLoan.ID, missing, b.ID, a.ID, 0}, "")
+	res, err := f.Svc.TrashItems(f.Ctx, f.Alice, []int64{a.ID, already.ID, bobs.ID, onLoan.ID, missing, b.ID, a.ID, 0}, shelf.Confirmation{})
 	WantCode(t, err, "", "bulk trash")
 	if got, want := sortedIDs(res.Trashed), sortedIDs([]int64{a.ID, b.ID}); !slices.Equal(got, want) {
 		t.Errorf("trashed: want %v, got %v", want, got)
@@ -218,7 +218,7 @@ func testBulkTrashPerIDResults(t *testing.T, f *Fixture) {
 
 	// Nothing to trash: no cohort, and nothing written.
 	before := f.AuditTotal()
-	res, err = f.Svc.TrashItems(f.Ctx, f.Alice, []int64{bobs.ID, already.ID}, "")
+	res, err = f.Svc.TrashItems(f.Ctx, f.Alice, []int64{bobs.ID, already.ID}, shelf.Confirmation{})
 	WantCode(t, err, "", "bulk trash of nothing trashable")
 	if res.Cohort != "" || len(res.Trashed) != 0 || len(res.NotFound) != 2 {
 		t.Errorf("result: want no cohort, nothing trashed, 2 not found; got %+v", res)
@@ -229,15 +229,15 @@ func testBulkTrashPerIDResults(t *testing.T, f *Fixture) {
 }
 
 func testBulkTrashLimits(t *testing.T, f *Fixture) {
-	_, err := f.Svc.TrashItems(f.Ctx, f.Alice, nil, "")
+	_, err := f.Svc.TrashItems(f.Ctx, f.Alice, nil, shelf.Confirmation{})
 	WantCode(t, err, shelf.EINVALID, "bulk trash with no ids")
 	ids := make([]int64, shelf.MaxBulkIDs+1)
 	for i := range ids {
 		ids[i] = int64(i + 1)
 	}
-	_, err = f.Svc.TrashItems(f.Ctx, f.Alice, ids, "")
+	_, err = f.Svc.TrashItems(f.Ctx, f.Alice, ids, shelf.Confirmation{})
 	WantCode(t, err, shelf.EINVALID, "bulk trash with too many ids")
-	res, err := f.Svc.TrashItems(f.Ctx, f.Alice, ids[:shelf.MaxBulkIDs], "")
+	res, err := f.Svc.TrashItems(f.Ctx, f.Alice, ids[:shelf.MaxBulkIDs], shelf.Confirmation{})
 	WantCode(t, err, "", "bulk trash with the most ids")
 	if len(res.NotFound) != shelf.MaxBulkIDs {
 		t.Errorf("not_found: want %d, got %d", shelf.MaxBulkIDs, len(res.NotFound))

@@ -6,7 +6,9 @@
 // and offer Undo in a toast. Errors stay in view, and nothing changes on the
 // page unless it changed in the database. The hooks are data- attributes in
 // the templates: data-kind, data-delete-url, data-confirm-impact, data-row,
-// data-name, data-version, data-bulk-delete and data-restore-url. The
+// data-name, data-version, data-bulk-delete and data-restore-url; the
+// friction thresholds are the body's data-purge-friction and
+// data-bulk-friction. The
 // building blocks are in ui.js.
 (() => {
   'use strict';
@@ -15,8 +17,10 @@
   const {
     h, quoted, count, api, refreshToken, problem, blockerText, blockerList, removeRows, hideItemPage, focusAfter, toast, restoreCohort, dialog,
   } = window.Shelf;
-  const PURGE_FRICTION = 100; // as on the server: a bigger cascade asks for the name
-  const BULK_FRICTION = 50; // and a bigger bulk delete for the count
+  // the server's friction thresholds, from the page: a bigger cascade asks
+  // for the item's name, a bigger bulk delete for the count
+  const PURGE_FRICTION = Number(document.body.dataset.purgeFriction);
+  const BULK_FRICTION = Number(document.body.dataset.bulkFriction);
 
   // impact loads an impact preview, or says in the dialog why it cannot.
   async function impact(ui, url) {
@@ -141,7 +145,7 @@
     const rows = boxes.map((b) => b.closest('tr'));
     const names = rows.map((r) => (r && r.querySelector('[data-name]') ? r.querySelector('[data-name]').dataset.name : ''));
     const n = boxes.length;
-    const reason = h('input', { type: 'text', id: 'bulk-reason', maxlength: '1000', autocomplete: 'off' });
+    const reason = h('input', { type: 'text', id: 'bulk-reason', maxlength: document.body.dataset.reasonMax, autocomplete: 'off' });
     return {
       title: `Delete ${count(n, 'item', 'items')}?`,
       confirm: `Move ${count(n, 'item', 'items')} to the Trash`,

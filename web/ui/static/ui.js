@@ -6,7 +6,7 @@
   'use strict';
 
   const TOAST_MS = 10000; // at least this long; longer while hovered or focused
-  const IMPACT_CAP = 10000;
+  const IMPACT_CAP = Number(document.body.dataset.impactCap); // from the server, where counts stop
   const API_TIMEOUT_MS = 20000; // a request that takes longer is given up
 
   // h makes an element; strings become text, never HTML.
