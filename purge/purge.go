@@ -21,10 +21,10 @@ type Job struct {
 	Logger    *slog.Logger
 	// Busy, if set, reports whether requests are being served. Between
 	// batches the purge then waits while they are, up to MaxWait a batch, so
-	// that a request does not share the CPU with a batch: with a purge of
-	// 1,000,000 items running flat out on two CPUs, the list page's p99 was
-	// 2.6 times its p99 without it; yielding (in batches of yieldBatch), 1.08
-	// times (docs/performance.md). The waits ride on PurgeTrashedBefore's
+	// that a request does not share the CPU with a batch: a purge running
+	// flat out on a small machine more than doubled the readers' p99, and
+	// yielding brought it back near their p99 without a purge
+	// (docs/performance.md, section 3). The waits ride on PurgeTrashedBefore's
 	// progress callback, which makes each run count the expired items first:
 	// one range count over the Trash's age index a run.
 	Busy func() bool

@@ -44,12 +44,12 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	// note: a reader connection that was open across one very large write
 	// transaction (an UPDATE of 500,000 rows, as setting a big category's
 	// items to null can be) reads its pages from the file on every query
-	// afterwards: the same 50-item page cost 3.6x as much (465 against 128
-	// us, BenchmarkReadersAfterLargeWrite) until the connection was replaced,
-	// whatever the checkpoint mode.
-	// Fresh connections, and writes in smaller transactions, do not show it.
-	// Replacing readers every minute bounds the effect for the price of a
-	// connection open (about a millisecond) per reader per minute.
+	// afterwards, several times slower, until the connection is replaced,
+	// whatever the checkpoint mode (BenchmarkReadersAfterLargeWrite; the
+	// figures are in docs/performance.md, section 6). Fresh connections, and
+	// writes in smaller transactions, do not show it. Replacing readers every
+	// minute bounds the effect for the price of one connection open per
+	// reader per minute.
 	read.SetConnMaxLifetime(readerLifetime)
 
 	db := &DB{dialect: sqliteDialect{}, write: write, read: read,

@@ -11,8 +11,8 @@ import (
 const maxCachedStmts = 256
 
 // stmtCache keeps prepared statements for one SQLite pool, so that the hot
-// paths do not re-parse their SQL on every call (parsing was about 40% of a
-// delete's CPU). A query seen for the first time runs unprepared and is
+// paths do not re-parse their SQL on every call (parsing was a large share
+// of a delete's CPU in a profile). A query seen for the first time runs unprepared and is
 // prepared after its transaction ends: preparing inside the transaction would
 // wait for the pool's only writer connection, which the transaction holds.
 // PostgreSQL needs none of this: pgx caches prepared statements per connection.

@@ -4,15 +4,14 @@ package gctune
 
 import "runtime/debug"
 
-// Shelf's defaults. A list page allocates about 125 KB, and with the Go
-// default (GOGC=100) a server whose live heap is a few megabytes collects
-// dozens of times a second under load: measured with a separate shelf serve
-// process, the HTML list page went from 3,500 to 4,474-4,621 pages/s with
-// GOGC=200, and peak RSS under the load tool's workloads from 30-33 MB to
-// 33-38 MB, inside the 50 MB budget (docs/performance.md). The memory limit
-// is soft and does not bind in steady state; it makes the collector work
-// harder when something, such as a burst of logins (each password hash takes
-// 19 MiB), would grow the heap far beyond it.
+// Shelf's defaults. A server whose live heap is a few megabytes collects
+// dozens of times a second under load with the Go default (GOGC=100), since
+// every list page allocates anew; GOGC=200 buys throughput for a few
+// megabytes of RSS, inside the memory budget (the figures, and the settings
+// measured and not taken, are in docs/performance.md). The memory limit is
+// soft and does not bind in steady state; it makes the collector work harder
+// when something, such as a burst of logins (each password hash takes 19
+// MiB), would grow the heap far beyond it.
 const (
 	Percent     = 200
 	MemoryLimit = 40 << 20
