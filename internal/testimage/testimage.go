@@ -12,6 +12,7 @@ import (
 	"image/color"
 	"image/jpeg"
 	"image/png"
+	"math/rand/v2"
 )
 
 // WebP is a 150 × 100 lossy WebP (blue-purple-pink.lossy.webp from the Go
@@ -134,4 +135,23 @@ func chunk(b []byte, typ string, data []byte) []byte {
 	b = append(b, typ...)
 	b = append(b, data...)
 	return binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(b[start:]))
+}
+
+// Noisy is a w × h JPEG (quality 90) with a gradient under fine noise, which
+// compresses about as badly as a camera's photo does: 4,000 × 3,000 comes to
+// about 4 MB. seed varies the noise, so that each seed is another file.
+func Noisy(w, h int, seed uint64) []byte {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	r := rand.New(rand.NewPCG(seed, 0x9e37))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			n := uint8(r.IntN(28))
+			img.SetRGBA(x, y, color.RGBA{uint8(x*200/w) + n, uint8(y*200/h) + n, 100 + n, 255})
+		}
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 90}); err != nil {
+		panic(err)
+	}
+	return buf.Bytes()
 }

@@ -1,0 +1,266 @@
+package service_test
+
+// Benchmarks of photos (docs/performance.md, section "Photos"):
+//
+//	go test -run '^$' -bench 'AddPhoto' -benchtime 20x ./service/
+//	go test -run '^$' -bench 'PurgeWithPhotos' -benchtime 1x -timeout 20m ./service/
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image/jpeg"
+	"io"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"shelf"
+	"shelf/filestore"
+	"shelf/imaging"
+	"shelf/internal/procmem"
+	"shelf/internal/testimage"
+	"shelf/service"
+)
+
+// photoBenchEnv is a benchEnv whose service keeps photo files in a
+// temporary directory, with one member and an item per ten photos.
+type photoBenchEnv struct {
+	*benchEnv
+	files  *filestore.Dir
+	member shelf.Actor
+	items  []int64
+}
+
+func newPhotoBenchEnv(b *testing.B, engine string) *photoBenchEnv {
+	b.Helper()
+	e := newBenchEnv(b, engine)
+	files, err := filestore.Open(filepath.Join(b.TempDir(), "shelf-files"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	e.svc = service.New(e.db, service.WithFiles(files))
+	u, err := e.svc.AddUser(e.ctx, service.NewUser{Email: "member@example.com", Name: "Member", Password: "benchmark password"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return &photoBenchEnv{benchEnv: e, files: files, member: shelf.Actor{UserID: u.ID, Role: u.Role, RequestID: "bench"}}
+}
+
+// itemFor returns the item that the n-th photo goes to (ten to an item).
+func (e *photoBenchEnv) itemFor(b *testing.B, n int) int64 {
+	for len(e.items) <= n/shelf.MaxPhotosPerItem {
+		it, err := e.svc.CreateItem(e.ctx, e.member, shelf.ItemInput{Name: fmt.Sprintf("thing %d", len(e.items)), Quantity: 1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		e.items = append(e.items, it.ID)
+	}
+	return e.items[n/shelf.MaxPhotosPerItem]
+}
+
+func (e *photoBenchEnv) add(b *testing.B, n int, img []byte) shelf.Photo {
+	p, err := e.svc.AddPhoto(e.ctx, e.member, e.itemFor(b, n), func() (io.Reader, error) { return bytes.NewReader(img), nil })
+	if err != nil {
+		b.Fatal(err)
+	}
+	return p
+}
+
+// BenchmarkAddPhoto uploads a 4,000 × 3,000 JPEG of about 4 MB, a new one
+// each time, through the service (check, decode, re-encode, thumbnail,
+// durable write of both files, the row). Beside it, in the same run: the
+// decode alone (the least any upload must do) and imaging.Process alone
+// (decode, re-encode and thumbnail, no storage).
+func BenchmarkAddPhoto(b *testing.B) {
+	const w, h = 4000, 3000
+	b.Run("decode-only", func(b *testing.B) {
+		img := testimage.Noisy(w, h, 1)
+		b.SetBytes(int64(len(img)))
+		for b.Loop() {
+			if _, err := jpeg.Decode(bytes.NewReader(img)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("process", func(b *testing.B) {
+		img := testimage.Noisy(w, h, 1)
+		b.SetBytes(int64(len(img)))
+		for b.Loop() {
+			if _, err := imaging.Process(img, shelf.MaxPhotoPixels, shelf.ThumbSize); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	forEngines(b, func(b *testing.B, engine string) {
+		e := newPhotoBenchEnv(b, engine)
+		imgs := make([][]byte, b.N)
+		for i := range imgs {
+			imgs[i] = testimage.Noisy(w, h, uint64(i+1))
+		}
+		b.SetBytes(int64(len(imgs[0])))
+		runtime.GC()
+		rss0, rssOK := resetPeakRSS()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			e.add(b, i, imgs[i])
+		}
+		b.StopTimer()
+		if rssOK {
+			if hwm, ok := procmem.Status(procmem.Self, "VmHWM:"); ok {
+				b.ReportMetric(float64(hwm-rss0)/(1<<20), "peakRSS-MiB")
+			}
+		}
+		if n := e.count(b, `SELECT count(*) FROM photos`); n != b.N {
+			b.Fatalf("%d photo rows, want %d", n, b.N)
+		}
+	})
+}
+
+// BenchmarkAddPhotoConcurrent is BenchmarkAddPhoto with four uploads at
+// once: the decodes wait for each other (service.MaxDecodes), so the peak
+// RSS stays near one decoded image's worth above the process's own.
+func BenchmarkAddPhotoConcurrent(b *testing.B) {
+	e := newPhotoBenchEnv(b, "sqlite")
+	imgs := make([][]byte, b.N)
+	for i := range imgs {
+		imgs[i] = testimage.Noisy(4000, 3000, uint64(i+1))
+	}
+	for i := range b.N {
+		e.itemFor(b, i)
+	}
+	runtime.GC()
+	rss0, rssOK := resetPeakRSS()
+	var next atomic.Int64
+	b.ResetTimer()
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= b.N {
+					return
+				}
+				e.add(b, i, imgs[i])
+			}
+		})
+	}
+	wg.Wait()
+	b.StopTimer()
+	if rssOK {
+		if hwm, ok := procmem.Status(procmem.Self, "VmHWM:"); ok {
+			b.ReportMetric(float64(hwm-rss0)/(1<<20), "peakRSS-MiB")
+		}
+	}
+}
+
+// BenchmarkPurgeWithPhotos purges 1,000 items with 3 photos each (3,000
+// files, as the retention purge does: batches of 100 items), then works
+// through the removal queue, while four readers list another user's first
+// page of items as fast as they can. It reports how long after the purge's
+// last commit the last file was gone, and the readers' p99 during the
+// purge and removal against their p99 for as long just before, in the
+// same run.
+func BenchmarkPurgeWithPhotos(b *testing.B) {
+	forEngines(b, func(b *testing.B, engine string) {
+		for i := 0; i < b.N; i++ {
+			b.StopTimer()
+			e := newPhotoBenchEnv(b, engine)
+			for k := range 1000 {
+				it, err := e.svc.CreateItem(e.ctx, e.member, shelf.ItemInput{Name: fmt.Sprintf("boxed %d", k), Quantity: 1})
+				if err != nil {
+					b.Fatal(err)
+				}
+				e.items = append(e.items, it.ID)
+				for j := range 3 {
+					// 60 widths × 50 heights: 3,000 different small photos
+					n := 3*k + j
+					img := testimage.JPEG(64+n%60, 48+n/60)
+					if _, err := e.svc.AddPhoto(e.ctx, e.member, it.ID, func() (io.Reader, error) { return bytes.NewReader(img), nil }); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			if _, err := e.db.SQL().Exec(`UPDATE items SET deleted_at = '2020-01-01T00:00:00.000000Z', deleted_cohort = 'bench'`); err != nil {
+				b.Fatal(err)
+			}
+			e.seedItems(b, "live", 200, false)
+			stopBase := make(chan struct{})
+			base := readLoad(e.benchEnv, stopBase)
+			time.Sleep(3 * time.Second)
+			close(stopBase)
+			baseline := base()
+
+			stop := make(chan struct{})
+			during := readLoad(e.benchEnv, stop)
+			b.StartTimer()
+			start := time.Now()
+			n, err := e.svc.PurgeTrashedBefore(e.ctx, shelf.System("bench"), time.Now(), service.DefaultPurgeBatch, nil)
+			if err != nil || n != len(e.items) {
+				b.Fatalf("purged %d items (%v), want %d", n, err, len(e.items))
+			}
+			committed := time.Now()
+			removed, _, _, err := e.svc.DrainFileRemovals(e.ctx)
+			gone := time.Now()
+			b.StopTimer()
+			close(stop)
+			lat := during()
+			if err != nil || removed != 3000 {
+				b.Fatalf("removed %d files (%v), want 3000", removed, err)
+			}
+			left := 0
+			_ = e.files.Walk(func(filestore.Entry) error { left++; return nil })
+			if left != 0 {
+				b.Fatalf("%d files left after the removal", left)
+			}
+			b.ReportMetric(committed.Sub(start).Seconds(), "purge-s")
+			b.ReportMetric(gone.Sub(committed).Seconds(), "files-gone-after-commit-s")
+			b.ReportMetric(p99(baseline).Seconds()*1000, "read-p99-before-ms")
+			b.ReportMetric(p99(lat).Seconds()*1000, "read-p99-during-ms")
+			b.ReportMetric(float64(p99(lat))/float64(p99(baseline)), "p99-ratio")
+		}
+	})
+}
+
+// readLoad runs four readers of another user's first page of items until
+// stop closes; the function it returns waits for them and gives their
+// latencies.
+func readLoad(e *benchEnv, stop chan struct{}) func() []time.Duration {
+	var mu sync.Mutex
+	var lat []time.Duration
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			var mine []time.Duration
+			for {
+				select {
+				case <-stop:
+					mu.Lock()
+					lat = append(lat, mine...)
+					mu.Unlock()
+					return
+				default:
+				}
+				t0 := time.Now()
+				if _, err := e.svc.Items(context.Background(), e.admin, shelf.ItemFilter{Limit: 50}, false); err != nil {
+					panic(err)
+				}
+				mine = append(mine, time.Since(t0))
+			}
+		})
+	}
+	return func() []time.Duration { wg.Wait(); return lat }
+}
+
+func p99(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)*99/100]
+}
