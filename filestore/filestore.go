@@ -169,6 +169,16 @@ func (d *Dir) Open(hash string, thumb bool) (*os.File, error) {
 // Remove removes the file of hash and its thumbnail, durably; a file that
 // is already gone is no error.
 func (d *Dir) Remove(hash string) error {
+	if err := d.Unlink(hash); err != nil {
+		return err
+	}
+	return d.Sync([]string{hash})
+}
+
+// Unlink removes the file of hash and its thumbnail without waiting for the
+// removal to reach the disk; Sync, once for many, does that. A file that is
+// already gone is no error.
+func (d *Dir) Unlink(hash string) error {
 	if !ValidHash(hash) {
 		return fmt.Errorf("filestore: bad hash %q", hash)
 	}
@@ -177,11 +187,30 @@ func (d *Dir) Remove(hash string) error {
 			return fmt.Errorf("filestore: %w", err)
 		}
 	}
-	err := syncDir(filepath.Join(d.root, hash[:2]))
-	if errors.Is(err, fs.ErrNotExist) {
+	return nil
+}
+
+// Sync makes the removals of the files of hashes durable: one sync of the
+// whole file system where the system has it (Linux's syncfs), else a sync
+// of each directory they were in.
+func (d *Dir) Sync(hashes []string) error {
+	if len(hashes) == 0 {
 		return nil
 	}
-	return err
+	if ok, err := syncFS(d.root); ok {
+		return err
+	}
+	seen := map[string]bool{}
+	for _, h := range hashes {
+		if !ValidHash(h) || seen[h[:2]] {
+			continue
+		}
+		seen[h[:2]] = true
+		if err := syncDir(filepath.Join(d.root, h[:2])); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
 }
 
 // Entry is one thing found in the directory by Walk.

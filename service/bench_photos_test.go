@@ -169,6 +169,22 @@ func BenchmarkPurgeWithPhotos(b *testing.B) {
 	forEngines(b, func(b *testing.B, engine string) {
 		for i := 0; i < b.N; i++ {
 			b.StopTimer()
+			// The baseline: the same purge of 1,000 items without photos.
+			plain := newPhotoBenchEnv(b, engine)
+			for k := range 1000 {
+				if _, err := plain.svc.CreateItem(plain.ctx, plain.member, shelf.ItemInput{Name: fmt.Sprintf("boxed %d", k), Quantity: 1}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if _, err := plain.db.SQL().Exec(`UPDATE items SET deleted_at = '2020-01-01T00:00:00.000000Z', deleted_cohort = 'bench'`); err != nil {
+				b.Fatal(err)
+			}
+			t0 := time.Now()
+			if n, err := plain.svc.PurgeTrashedBefore(plain.ctx, shelf.System("bench"), time.Now(), service.DefaultPurgeBatch, nil); err != nil || n != 1000 {
+				b.Fatalf("baseline purge: %d (%v)", n, err)
+			}
+			b.ReportMetric(time.Since(t0).Seconds(), "purge-no-photos-s")
+
 			e := newPhotoBenchEnv(b, engine)
 			for k := range 1000 {
 				it, err := e.svc.CreateItem(e.ctx, e.member, shelf.ItemInput{Name: fmt.Sprintf("boxed %d", k), Quantity: 1})

@@ -10,9 +10,11 @@ import (
 	"shelf/store"
 )
 
-// FileRemovalBatch is how many queued files one removal transaction takes:
-// few, since on SQLite the removal holds the one writer.
-const FileRemovalBatch = 20
+// FileRemovalBatch is how many queued files one removal transaction takes.
+// The files are unlinked within it and their removal made durable with one
+// sync of the file system before it commits, so a batch costs about one
+// fsync however many files it takes.
+const FileRemovalBatch = 100
 
 // QueueFileRemovals is the one way into the file-removal queue for any use
 // case that deletes photo rows: within the transaction that deletes them,
@@ -74,20 +76,23 @@ func (s *Service) RemoveQueuedFiles(ctx context.Context, limit int) (removed, ta
 		if err != nil {
 			return err
 		}
+		var unlinked []string
 		for _, h := range hashes {
-			gone, err := removeUnreferenced(ctx, tx, files, h)
+			gone, err := unlinkUnreferenced(ctx, tx, files, h)
 			if err != nil {
 				return err
 			}
 			if gone {
 				removed++
+				unlinked = append(unlinked, h)
 			}
 			if err := tx.DoneFileRemoval(ctx, h); err != nil {
 				return err
 			}
 			taken++
 		}
-		return nil
+		// note: durable before the queue entries go, at the commit.
+		return files.Sync(unlinked)
 	})
 	if err != nil {
 		return 0, 0, err
@@ -95,9 +100,19 @@ func (s *Service) RemoveQueuedFiles(ctx context.Context, limit int) (removed, ta
 	return removed, taken, nil
 }
 
-// removeUnreferenced removes the file of hash, within tx and under its
-// lock, if no photo row names it, and reports whether it did.
+// removeUnreferenced removes the file of hash, durably, within tx and under
+// its lock, if no photo row names it, and reports whether it did.
 func removeUnreferenced(ctx context.Context, tx *store.Tx, files *filestore.Dir, hash string) (bool, error) {
+	gone, err := unlinkUnreferenced(ctx, tx, files, hash)
+	if err != nil || !gone {
+		return gone, err
+	}
+	return true, files.Sync([]string{hash})
+}
+
+// unlinkUnreferenced is removeUnreferenced without the sync, for a batch
+// that syncs once for all its files.
+func unlinkUnreferenced(ctx context.Context, tx *store.Tx, files *filestore.Dir, hash string) (bool, error) {
 	if !filestore.ValidHash(hash) {
 		return false, nil
 	}
@@ -111,7 +126,7 @@ func removeUnreferenced(ctx context.Context, tx *store.Tx, files *filestore.Dir,
 	// note: removed before the commit, but after the commit that dropped
 	// the last row naming it; this transaction only holds the file's lock,
 	// so that no upload names the file while it goes.
-	return true, files.Remove(hash)
+	return true, files.Unlink(hash)
 }
 
 // removeIfUnreferenced removes the file of hash in a transaction of its

@@ -380,3 +380,19 @@ func (s *Service) purgeItemPhotos(ctx context.Context, tx *store.Tx, itemID int6
 	}
 	return snaps, nil
 }
+
+// TrashedPhotos returns up to limit of the photos in the actor's Trash on
+// their own (their item live), most recently trashed first; an admin may
+// ask for everyone's.
+func (s *Service) TrashedPhotos(ctx context.Context, a shelf.Actor, allOwners bool, limit int) ([]shelf.Photo, error) {
+	if err := requireUser(a); err != nil {
+		return nil, err
+	}
+	var photos []shelf.Photo
+	err := s.db.ReadOne(ctx, func(tx *store.Tx) error {
+		var err error
+		photos, err = tx.TrashedPhotos(ctx, ownerScope(a, allOwners), limit)
+		return err
+	})
+	return photos, err
+}

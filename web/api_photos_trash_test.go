@@ -5,7 +5,9 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	"shelf"
 	"shelf/internal/testimage"
 )
 
@@ -161,6 +163,40 @@ func TestAPIEmptyTrashPurgesTrashedPhotos(t *testing.T) {
 		}
 		if files := e.storedFiles(); len(files) != 0 {
 			t.Errorf("files after the purge: %v", files)
+		}
+	})
+}
+
+// TestRetentionPurgesTrashedPhotos: the retention purge takes photos trashed
+// on their own once their time is up, with a photo.purge event, and queues
+// their files; a photo trashed since stays.
+func TestRetentionPurgesTrashedPhotos(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, open func(*testing.T, ...func(*Config)) *apiEnv) {
+		e := open(t)
+		old := e.addPhoto("{item}", testimage.JPEG(30, 30))
+		if r := e.req("owner", "DELETE", "/api/v1/photos/"+itoa(old.ID), ""); r.status != 204 {
+			t.Fatal(r.status)
+		}
+		cutoff := e.svc.Now().Add(time.Millisecond)
+		time.Sleep(2 * time.Millisecond)
+		young := e.addPhoto("{item}", testimage.JPEG(31, 30))
+		if r := e.req("owner", "DELETE", "/api/v1/photos/"+itoa(young.ID), ""); r.status != 204 {
+			t.Fatal(r.status)
+		}
+		if _, err := e.svc.PurgeTrashedBefore(t.Context(), shelf.System("test"), cutoff, 0, nil); err != nil {
+			t.Fatal(err)
+		}
+		if n := e.count(`SELECT count(*) FROM photos WHERE id = ?`, old.ID); n != 0 {
+			t.Error("the expired photo is still there")
+		}
+		if n := e.count(`SELECT count(*) FROM photos WHERE id = ?`, young.ID); n != 1 {
+			t.Error("the photo trashed after the cutoff was purged")
+		}
+		if n := e.count(`SELECT count(*) FROM audit_events WHERE action = 'photo.purge' AND entity_id = ?`, old.ID); n != 1 {
+			t.Errorf("photo.purge events: %d, want 1", n)
+		}
+		if removed, _, err := e.svc.RemoveQueuedFiles(t.Context(), 0); err != nil || removed != 1 || e.files.Has(old.SHA256) || !e.files.Has(young.SHA256) {
+			t.Errorf("removal: %d (%v); old file there %v, young file there %v", removed, err, e.files.Has(old.SHA256), e.files.Has(young.SHA256))
 		}
 	})
 }

@@ -100,6 +100,15 @@ func TestHTMLPhotos(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	trash := e.sessionReq(c, "GET", "/trash", "")
+	for _, want := range []string{"Photos in the Trash", `id="trashed-photo-` + itoa(photoID) + `"`, `value="` + cohort + `"`} {
+		if !strings.Contains(string(trash.body), want) {
+			t.Errorf("Trash page lacks %q", want)
+		}
+	}
+	if other, _ := e.sessionClient("other"); strings.Contains(string(e.sessionReq(other, "GET", "/trash", "").body), "trashed-photo-") {
+		t.Error("another member's Trash shows the photo")
+	}
 	undo := stateChange{"POST", "/trash/restore", "cohort=" + cohort, 303}.send(e, c, token)
 	if undo.status != 303 || undo.header.Get("Location") != e.expand("/items/{item}") {
 		t.Errorf("undo: %d to %q, want 303 to the item", undo.status, undo.header.Get("Location"))

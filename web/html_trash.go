@@ -16,12 +16,22 @@ type trashView struct {
 	Items     []itemRow
 	Filtered  bool // by a search or a category
 	Retention int  // days
+	Photos    []shelf.Photo
 }
+
+// trashedPhotosShown caps the photos the Trash page shows; the rest wait
+// their turn (emptying the Trash and the retention purge take them all).
+const trashedPhotosShown = 50
 
 // trashPage lists the Trash, most recently trashed first, with the days each
 // item has left before the retention purge.
 func (s *Server) trashPage(w http.ResponseWriter, r *http.Request) {
 	l, err := s.listItems(r, "/trash", s.svc.Trash)
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	photos, err := s.svc.TrashedPhotos(r.Context(), actor(r), l.All, trashedPhotosShown)
 	if err != nil {
 		s.htmlError(w, r, err)
 		return
@@ -34,7 +44,7 @@ func (s *Server) trashPage(w http.ResponseWriter, r *http.Request) {
 	}
 	s.render(w, r, http.StatusOK, "trash", "Trash",
 		trashView{List: l.listing, Items: l.rows, Filtered: l.filter.Query != "" || l.filter.CategoryID != nil,
-			Retention: int(s.cfg.TrashRetention.Hours() / 24)})
+			Retention: int(s.cfg.TrashRetention.Hours() / 24), Photos: photos})
 }
 
 // daysLeft is how many days (rounded up, at least 0) an item trashed at
