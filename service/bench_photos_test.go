@@ -161,7 +161,7 @@ func BenchmarkAddPhotoConcurrent(b *testing.B) {
 // BenchmarkPurgeWithPhotos purges 1,000 items with 3 photos each (3,000
 // files, as the retention purge does: batches of 100 items), then works
 // through the removal queue, while four readers list another user's first
-// page of items as fast as they can. It reports how long after the purge's
+// page of items, 200 times a second in all. It reports how long after the purge's
 // last commit the last file was gone, and the readers' p99 during the
 // purge and removal against their p99 for as long just before, in the
 // same run.
@@ -242,8 +242,9 @@ func BenchmarkPurgeWithPhotos(b *testing.B) {
 	})
 }
 
-// readLoad runs four readers of another user's first page of items until
-// stop closes; the function it returns waits for them and gives their
+// readLoad runs four readers of another user's first page of items, paced
+// at 200 requests a second in all (as the retention purge's load test is),
+// until stop closes; the function it returns waits for them and gives their
 // latencies.
 func readLoad(e *benchEnv, stop chan struct{}) func() []time.Duration {
 	var mu sync.Mutex
@@ -252,6 +253,8 @@ func readLoad(e *benchEnv, stop chan struct{}) func() []time.Duration {
 	for range 4 {
 		wg.Go(func() {
 			var mine []time.Duration
+			tick := time.NewTicker(20 * time.Millisecond)
+			defer tick.Stop()
 			for {
 				select {
 				case <-stop:
@@ -259,7 +262,7 @@ func readLoad(e *benchEnv, stop chan struct{}) func() []time.Duration {
 					lat = append(lat, mine...)
 					mu.Unlock()
 					return
-				default:
+				case <-tick.C:
 				}
 				t0 := time.Now()
 				if _, err := e.svc.Items(context.Background(), e.admin, shelf.ItemFilter{Limit: 50}, false); err != nil {
