@@ -15,6 +15,8 @@ const (
 	ActionUserDelete     = "user.delete"
 	ActionItemsTransfer  = "items.transfer"
 	ActionTokenDelete    = "token.delete"
+	ActionHoldPlace      = "hold.place"
+	ActionHoldRelease    = "hold.release"
 	// ActionAuditAnchor binds the heads of every audit lane (see AuditEvent),
 	// so that a lane cut short is detected.
 	ActionAuditAnchor = "audit.anchor"

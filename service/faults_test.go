@@ -96,7 +96,7 @@ func TestFailureLeavesNoPartialChange(t *testing.T) {
 			items = append(items, it)
 		}
 		failAudit(t, f, shelf.ActionItemPurge, items[1].ID)
-		n, err := f.Svc.EmptyTrash(f.Ctx, f.Alice, 0, shelf.Confirmation{})
+		n, err := servicetest.Purged(f.Svc.EmptyTrash(f.Ctx, f.Alice, 0, shelf.Confirmation{}))
 		wantFailed(t, err, "empty Trash")
 		if n != 0 {
 			t.Errorf("purged count: want 0 (the batch rolled back), got %d", n)

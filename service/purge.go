@@ -21,10 +21,15 @@ const snapshotCap = 100
 const DefaultPurgeBatch = 100
 
 // purgeOne deletes one trashed item for good within tx (the schema cascades to
-// its notes and loans) and writes its audit event with a before-image. check,
-// if set, may refuse it once its notes and loans are counted.
+// its notes and loans) and writes its audit event with a before-image. A
+// legal hold on the item or its owner refuses it (EHELD, naming the holds)
+// before anything is written. check, if set, may refuse it once its notes
+// and loans are counted.
 func (s *Service) purgeOne(ctx context.Context, tx *store.Tx, a shelf.Actor, it shelf.Item, reason, why string,
 	check func(shelf.Impact) error) error {
+	if err := heldItem(ctx, tx, it); err != nil {
+		return err
+	}
 	noteCount, loanCount, _, err := tx.ItemCounts(ctx, it.ID, shelf.ImpactCap)
 	if err != nil {
 		return err
@@ -117,7 +122,12 @@ func (s *Service) purgeBatch(ctx context.Context, a shelf.Actor, owner *int64, b
 			return err
 		}
 		for _, it := range items {
-			if err := s.purgeOne(ctx, tx, a, it, reason, why, nil); err != nil {
+			err := s.purgeOne(ctx, tx, a, it, reason, why, nil)
+			if shelf.ErrorCode(err) == shelf.EHELD {
+				// note: held since TrashedBefore chose it (which passes
+				// over held items); it stays, as the others would.
+				continue
+			} else if err != nil {
 				return err
 			}
 			n++
@@ -135,22 +145,28 @@ func (s *Service) purgeBatch(ctx context.Context, a shelf.Actor, owner *int64, b
 	return n, nil
 }
 
+// maxHeldListed caps how many held items an emptied Trash reports.
+const maxHeldListed = 1000
+
 // EmptyTrash purges everything in one user's Trash (the actor's own when
 // owner is 0; an admin may name anyone) in bounded batches, and returns how
-// many items it purged. The confirmation's reason, if given, is kept in every
-// item's audit event; past the friction thresholds a form asks for the number
-// of items typed, checked against the Trash as it is now.
-func (s *Service) EmptyTrash(ctx context.Context, a shelf.Actor, owner int64, c shelf.Confirmation) (int, error) {
+// many items it purged and which held items it left in place (up to
+// maxHeldListed, each with a hold that keeps it). The confirmation's
+// reason, if given, is kept in every item's audit event; past the friction
+// thresholds a form asks for the number of items typed, checked against the
+// Trash as it is now (held items not counted).
+func (s *Service) EmptyTrash(ctx context.Context, a shelf.Actor, owner int64, c shelf.Confirmation) (shelf.EmptyTrashResult, error) {
+	res := shelf.EmptyTrashResult{Blocked: []shelf.BulkBlocker{}}
 	if err := requireUser(a); err != nil {
-		return 0, err
+		return res, err
 	}
 	reason, err := cleanReason(c.Reason)
 	if err != nil {
-		return 0, err
+		return res, err
 	}
 	owner, err = s.trashOwner(ctx, a, owner)
 	if err != nil {
-		return 0, err
+		return res, err
 	}
 	if c.Typed != nil || c.Asked {
 		var items, notes, loans int
@@ -159,13 +175,30 @@ func (s *Service) EmptyTrash(ctx context.Context, a shelf.Actor, owner int64, c 
 			items, notes, loans, err = tx.TrashCounts(ctx, owner, shelf.ImpactCap)
 			return err
 		}); err != nil {
-			return 0, err
+			return res, err
 		}
 		if err := c.CheckCount(shelf.EmptyTrashNeedsCount(items, notes, loans), items,
 			fmt.Sprintf("Type %d, the number of items in the Trash, to confirm.", items)); err != nil {
-			return 0, err
+			return res, err
 		}
 	}
+	res.Purged, err = s.emptyTrash(ctx, a, owner, reason)
+	if err != nil {
+		return res, err
+	}
+	err = s.db.Read(ctx, func(tx *store.Tx) error {
+		held, err := tx.HeldTrash(ctx, owner, maxHeldListed)
+		for _, hi := range held {
+			res.Blocked = append(res.Blocked, shelf.BulkBlocker{Blocker: hi.Hold.Blocker(), ItemID: hi.ItemID})
+		}
+		return err
+	})
+	return res, err
+}
+
+// emptyTrash purges what no hold keeps in owner's Trash, in batches, and
+// returns how many items it purged.
+func (s *Service) emptyTrash(ctx context.Context, a shelf.Actor, owner int64, reason string) (int, error) {
 	// note: only what was in the Trash when the request began; items trashed
 	// while it runs stay for the next time.
 	before := s.Now().Add(time.Microsecond)
@@ -270,6 +303,15 @@ func (s *Service) impact(ctx context.Context, a shelf.Actor, id int64, trashed b
 		}
 		if im.Notes, im.Loans, im.ActiveLoans, err = tx.ItemCounts(ctx, it.ID, shelf.ImpactCap); err != nil {
 			return err
+		}
+		if trashed {
+			holds, err := tx.HoldsOnItem(ctx, it.ID, it.OwnerID, maxBlockers)
+			if err != nil {
+				return err
+			}
+			if len(holds) > 0 {
+				im.Blockers, im.Refusal = holdBlockers(holds), held(it, holdBlockers(holds))
+			}
 		}
 		if !trashed && im.ActiveLoans > 0 {
 			bs, err := loanBlockers(ctx, tx, it.ID)

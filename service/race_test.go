@@ -175,7 +175,7 @@ func raceRun(t *testing.T, db *store.DB, seed uint64) {
 			case r < 95:
 				c.op = "empty Trash"
 				c.ids = nil
-				c.purged, err = f.Svc.EmptyTrash(f.Ctx, who, f.Alice.UserID, shelf.Confirmation{})
+				c.purged, err = servicetest.Purged(f.Svc.EmptyTrash(f.Ctx, who, f.Alice.UserID, shelf.Confirmation{}))
 			default:
 				c.op = "delete category"
 				c.ids = nil

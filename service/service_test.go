@@ -149,7 +149,7 @@ func TestEmptyTrashPurgesOnlyTheActorsTrash(t *testing.T) {
 	f.Trash(f.Bob, bobs.ID)
 	f.Trash(f.Admin, admins.ID)
 
-	n, err := f.Svc.EmptyTrash(f.Ctx, f.Alice, 0, shelf.Confirmation{})
+	n, err := servicetest.Purged(f.Svc.EmptyTrash(f.Ctx, f.Alice, 0, shelf.Confirmation{}))
 	wantCode(t, err, "", "Alice empties her Trash")
 	if n != many {
 		t.Errorf("Alice's empty Trash: want %d purged, got %d", many, n)
@@ -165,7 +165,7 @@ func TestEmptyTrashPurgesOnlyTheActorsTrash(t *testing.T) {
 	}
 
 	// Empty is empty: nothing more, no error.
-	n, err = f.Svc.EmptyTrash(f.Ctx, f.Alice, 0, shelf.Confirmation{})
+	n, err = servicetest.Purged(f.Svc.EmptyTrash(f.Ctx, f.Alice, 0, shelf.Confirmation{}))
 	if err != nil || n != 0 {
 		t.Errorf("empty an empty Trash: want 0 and no error, got %d, %v", n, err)
 	}
@@ -175,7 +175,7 @@ func TestEmptyTrashPurgesOnlyTheActorsTrash(t *testing.T) {
 	if !f.IsTrashed(bobs.ID) {
 		t.Fatalf("Bob's item: want still trashed")
 	}
-	n, err = f.Svc.EmptyTrash(f.Ctx, f.Admin, f.Bob.UserID, shelf.Confirmation{})
+	n, err = servicetest.Purged(f.Svc.EmptyTrash(f.Ctx, f.Admin, f.Bob.UserID, shelf.Confirmation{}))
 	wantCode(t, err, "", "the admin empties Bob's Trash")
 	if n != 1 || f.Exists("items", bobs.ID) || !f.IsTrashed(admins.ID) {
 		t.Errorf("admin empties Bob's Trash: want only Bob's item purged (1), got %d", n)

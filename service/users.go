@@ -124,8 +124,9 @@ func (s *Service) Users(ctx context.Context, a shelf.Actor) ([]shelf.User, error
 }
 
 // UserImpact is what deleting a user would do, or what blocks it: their
-// own account (Code EOWNACCOUNT), or the items they own (EOWNSITEMS, the
-// first maxUserBlockers of them; the counts give the total).
+// own account (Code EOWNACCOUNT), a legal hold on them or their items
+// (EHELD), or the items they own (EOWNSITEMS, the first maxUserBlockers of
+// them; the counts give the total).
 type UserImpact struct {
 	LiveItems    int
 	TrashedItems int
@@ -152,10 +153,17 @@ func userBlockers(ctx context.Context, tx *store.Tx, a shelf.Actor, u shelf.User
 	if err != nil {
 		return im, err
 	}
+	holds, err := tx.HoldsOnUser(ctx, u.ID, maxBlockers)
+	if err != nil {
+		return im, err
+	}
 	switch {
 	case u.ID == a.UserID:
 		im.Code, im.Message = shelf.EOWNACCOUNT, "You cannot delete your own account."
 		im.Blockers = []shelf.Blocker{shelf.NewBlocker(shelf.BlockUser, u.ID, u.Name)}
+	case len(holds) > 0:
+		im.Code, im.Message = shelf.EHELD, fmt.Sprintf("A legal hold covers %s’s things; release it first.", u.Name)
+		im.Blockers = holdBlockers(holds)
 	case im.LiveItems+im.TrashedItems > 0:
 		items, err := tx.OwnedItemList(ctx, u.ID, maxUserBlockers)
 		if err != nil {
@@ -255,6 +263,17 @@ func (s *Service) TransferItems(ctx context.Context, a shelf.Actor, from, to int
 			return shelf.Invalid(map[string]string{"to": "That user does not exist."})
 		} else if err != nil {
 			return err
+		}
+		// note: a hold on the user covers their items by owner; moving
+		// them to another owner would take them out of it. (A hold on an
+		// item follows the item; no item has id 0.)
+		holds, err := tx.HoldsOnItem(ctx, 0, src.ID, maxBlockers)
+		if err != nil {
+			return err
+		}
+		if len(holds) > 0 {
+			return shelf.Restricted(shelf.EHELD,
+				fmt.Sprintf("A legal hold covers %s’s things; they stay with %s until it is released.", src.Name, src.Name), holdBlockers(holds))
 		}
 		clashes, err := tx.LiveNameClashes(ctx, from, to, maxBlockers)
 		if err != nil {

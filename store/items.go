@@ -243,11 +243,11 @@ func (t *Tx) CohortItems(ctx context.Context, cohort string, owner *int64) ([]sh
 	return all(rows, scanItem)
 }
 
-// TrashedBefore returns up to limit ids of items trashed before a time,
-// oldest first, locked; several purgers on PostgreSQL each take rows the
+// TrashedBefore returns up to limit ids of items trashed before a time that
+// no hold covers, oldest first, locked; several purgers on PostgreSQL each take rows the
 // others do not hold. A nil owner takes everyone's.
 func (t *Tx) TrashedBefore(ctx context.Context, owner *int64, before time.Time, limit int) ([]int64, error) {
-	q := `SELECT id FROM items WHERE deleted_at IS NOT NULL AND deleted_at < ?`
+	q := `SELECT id FROM items WHERE deleted_at IS NOT NULL AND deleted_at < ? AND ` + notHeld("items")
 	args := []any{ts(before)}
 	if owner != nil {
 		q += ` AND owner_id = ?`
@@ -274,22 +274,24 @@ func (t *Tx) CountTrash(ctx context.Context, owner *int64, limit int) (int, erro
 }
 
 // TrashCounts counts, capped, the items in one owner's Trash and the notes
-// and loans that emptying it would delete with them, in one statement.
+// and loans that emptying it would delete with them (what no hold keeps), in
+// one statement.
 func (t *Tx) TrashCounts(ctx context.Context, owner int64, limit int) (items, notes, loans int, err error) {
 	q := fmt.Sprintf(`SELECT
-		(SELECT count(*) FROM (SELECT 1 FROM items WHERE owner_id = ? AND deleted_at IS NOT NULL LIMIT %[1]d) AS i),
+		(SELECT count(*) FROM (SELECT 1 FROM items WHERE owner_id = ? AND deleted_at IS NOT NULL AND %[2]s LIMIT %[1]d) AS i),
 		(SELECT count(*) FROM (SELECT 1 FROM items i JOIN notes n ON n.item_id = i.id
-			WHERE i.owner_id = ? AND i.deleted_at IS NOT NULL LIMIT %[1]d) AS n),
+			WHERE i.owner_id = ? AND i.deleted_at IS NOT NULL AND %[3]s LIMIT %[1]d) AS n),
 		(SELECT count(*) FROM (SELECT 1 FROM items i JOIN loans l ON l.item_id = i.id
-			WHERE i.owner_id = ? AND i.deleted_at IS NOT NULL LIMIT %[1]d) AS l)`, limit)
+			WHERE i.owner_id = ? AND i.deleted_at IS NOT NULL AND %[3]s LIMIT %[1]d) AS l)`, limit, notHeld("items"), notHeld("i"))
 	err = t.queryRow(ctx, []any{&items, &notes, &loans}, q, owner, owner, owner)
 	return items, notes, loans, err
 }
 
-// CountTrashedBefore counts the items trashed before a time, for progress.
+// CountTrashedBefore counts the items trashed before a time that no hold
+// covers, for progress.
 func (t *Tx) CountTrashedBefore(ctx context.Context, before time.Time) (int, error) {
 	var n int
-	err := t.queryRow(ctx, []any{&n}, `SELECT count(*) FROM items WHERE deleted_at IS NOT NULL AND deleted_at < ?`, ts(before))
+	err := t.queryRow(ctx, []any{&n}, `SELECT count(*) FROM items WHERE deleted_at IS NOT NULL AND deleted_at < ? AND `+notHeld("items"), ts(before))
 	return n, err
 }
 

@@ -148,10 +148,12 @@ func (t *Tx) TrashedPhotos(ctx context.Context, owner *int64, limit int) ([]shel
 }
 
 // PhotosTrashedBefore returns up to limit ids of photos trashed on their
-// own before a time, oldest first, locked (SKIP LOCKED, like items). A nil
-// owner takes everyone's.
+// own before a time that no hold covers, oldest first, locked (SKIP LOCKED,
+// like items). A nil owner takes everyone's.
 func (t *Tx) PhotosTrashedBefore(ctx context.Context, owner *int64, before time.Time, limit int) ([]int64, error) {
-	q := `SELECT id FROM photos WHERE deleted_at IS NOT NULL AND deleted_at < ?`
+	q := `SELECT id FROM photos WHERE deleted_at IS NOT NULL AND deleted_at < ?
+		AND NOT EXISTS (SELECT 1 FROM holds h WHERE h.item_id = photos.item_id)
+		AND NOT EXISTS (SELECT 1 FROM holds h JOIN items i ON i.owner_id = h.user_id WHERE i.id = photos.item_id)`
 	args := []any{ts(before)}
 	if owner != nil {
 		q += ` AND item_id IN (SELECT id FROM items WHERE owner_id = ?)`

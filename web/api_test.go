@@ -280,13 +280,13 @@ func TestAPITrash(t *testing.T) {
 		{name: "purge a live item", as: "owner", method: "DELETE", path: "/api/v1/trash/{item}", status: 404, unchanged: true},
 		{name: "purge other's", as: "other", method: "DELETE", path: "/api/v1/trash/{trashed}", status: 404, unchanged: true},
 		{name: "purge impact", as: "owner", method: "GET", path: "/api/v1/trash/{trashed}/impact", status: 200, want: []string{`"action":"purge"`, `"notes":1`}},
-		{name: "empty", as: "owner", method: "DELETE", path: "/api/v1/trash", status: 200, want: []string{`{"purged":1}`},
+		{name: "empty", as: "owner", method: "DELETE", path: "/api/v1/trash", status: 200, want: []string{`{"purged":1,"blocked":[]}`},
 			after: func(t *testing.T, e *apiEnv) {
 				if e.exists("trashed") || !e.exists("foreign_trashed") {
 					t.Error("emptied the wrong Trash")
 				}
 			}},
-		{name: "empty with a reason", as: "owner", method: "DELETE", path: "/api/v1/trash", body: `{"reason":"moving out"}`, status: 200, want: []string{`{"purged":1}`},
+		{name: "empty with a reason", as: "owner", method: "DELETE", path: "/api/v1/trash", body: `{"reason":"moving out"}`, status: 200, want: []string{`{"purged":1,"blocked":[]}`},
 			after: func(t *testing.T, e *apiEnv) {
 				if n := e.count(`SELECT count(*) FROM audit_events WHERE action = 'item.purge' AND snapshot LIKE '%"reason":"moving out"%'`); n != 1 {
 					t.Errorf("item.purge events with the reason: %d, want 1", n)
@@ -300,7 +300,7 @@ func TestAPITrash(t *testing.T) {
 		{name: "empty with a body too large", as: "owner", method: "DELETE", path: "/api/v1/trash",
 			body: `{"reason":"` + strings.Repeat("x", 1<<20) + `"}`, status: 413, unchanged: true},
 		{name: "empty with an unknown field", as: "owner", method: "DELETE", path: "/api/v1/trash", body: `{"why":"x"}`, status: 422, unchanged: true},
-		{name: "empty another's as admin", as: "admin", method: "DELETE", path: "/api/v1/trash?owner={other_id}", status: 200, want: []string{`{"purged":1}`},
+		{name: "empty another's as admin", as: "admin", method: "DELETE", path: "/api/v1/trash?owner={other_id}", status: 200, want: []string{`{"purged":1,"blocked":[]}`},
 			after: func(t *testing.T, e *apiEnv) {
 				if !e.exists("trashed") || e.exists("foreign_trashed") {
 					t.Error("emptied the wrong Trash")
@@ -594,7 +594,7 @@ func TestAPIOptionalBodyOfUnknownLength(t *testing.T) {
 		b, _ := io.ReadAll(res.Body)
 		return response{status: res.StatusCode, header: res.Header, body: b}
 	}
-	if res := send(""); res.status != http.StatusOK || string(res.body) != `{"purged":1}`+"\n" {
+	if res := send(""); res.status != http.StatusOK || string(res.body) != `{"purged":1,"blocked":[]}`+"\n" {
 		t.Errorf("empty chunked body: %d %s, want 200 {\"purged\":1}", res.status, res.body)
 	}
 	if _, err := e.svc.TrashItem(t.Context(), e.actor("owner"), e.ids["item"], 0); err != nil {

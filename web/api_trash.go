@@ -122,7 +122,7 @@ func (s *Server) apiPurgeItem(w http.ResponseWriter, r *http.Request) {
 
 // apiEmptyTrash empties the caller's Trash, or with ?owner= (admins) another
 // user's. The body is optional: {"reason": "…"} is kept in every purged
-// item's audit event.
+// item's audit event. Held items stay, listed under blocked.
 func (s *Server) apiEmptyTrash(w http.ResponseWriter, r *http.Request) {
 	var owner int64
 	if v := r.URL.Query().Get("owner"); v != "" {
@@ -140,10 +140,10 @@ func (s *Server) apiEmptyTrash(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	n, err := s.svc.EmptyTrash(r.Context(), actor(r), owner, shelf.Confirmation{Reason: body.Reason})
+	res, err := s.svc.EmptyTrash(r.Context(), actor(r), owner, shelf.Confirmation{Reason: body.Reason})
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]int{"purged": n})
+	writeJSON(w, http.StatusOK, res)
 }

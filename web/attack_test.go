@@ -234,7 +234,7 @@ func idRoutes(t *testing.T, e *apiEnv) []struct {
 			kind = "cat"
 		case strings.Contains(path, "/tokens/"):
 			kind = "token"
-		case strings.Contains(path, "/users/"):
+		case adminOnly(path):
 			kind = "owner_id"
 		}
 		out = append(out, struct {
@@ -246,6 +246,12 @@ func idRoutes(t *testing.T, e *apiEnv) []struct {
 		t.Fatalf("only %d routes with an id", len(out))
 	}
 	return out
+}
+
+// adminOnly reports whether a route with an id is for admins only (members
+// get 403 before the id is read).
+func adminOnly(path string) bool {
+	return strings.Contains(path, "/users/") || strings.Contains(path, "/holds/")
 }
 
 // bodyFor is a body that would be valid for a route, so that the id alone
@@ -306,7 +312,7 @@ func TestAttackOthersIDsEverywhere(t *testing.T) {
 		}
 		theirs, missing := send("{"+rt.kind+"}"), send("999999")
 		want := http.StatusNotFound
-		if strings.Contains(path, "/users/") {
+		if adminOnly(path) {
 			want = http.StatusForbidden
 		}
 		if theirs.status != want || missing.status != want {
@@ -387,7 +393,7 @@ func TestAttackMalformedIDs(t *testing.T) {
 		method, path, _ := strings.Cut(rt.pattern, " ")
 		// note: admin routes refuse members before they read the id.
 		who, c, token := "owner", owner, ownerToken
-		if strings.Contains(path, "/users/") {
+		if adminOnly(path) {
 			who, c, token = "admin", admin, adminToken
 		}
 		for _, id := range malformedIDs {

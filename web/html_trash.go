@@ -146,6 +146,7 @@ type purgeView struct {
 	Reason   reasonField
 	Error    string
 	Message  string
+	Blockers []shelf.Blocker // what keeps it (legal holds): no delete button
 }
 
 // purgeItemPage confirms a permanent delete, with what it destroys.
@@ -183,7 +184,10 @@ func (s *Server) renderPurge(w http.ResponseWriter, r *http.Request, status int,
 		s.htmlError(w, r, err)
 		return
 	}
-	v.Item, v.NeedName = it, shelf.PurgeNeedsName(im)
+	v.Item, v.NeedName, v.Blockers = it, shelf.PurgeNeedsName(im), im.Blockers
+	if len(v.Blockers) > 0 && status == http.StatusOK {
+		status = http.StatusConflict
+	}
 	v.Notes, v.Loans = countPhrase(im.Notes, "note", "notes"), countPhrase(im.Loans, "loan", "loans")
 	s.render(w, r, status, "purge_item", "Delete "+quoted(it.Name)+" forever?", v)
 }
@@ -275,7 +279,8 @@ func (s *Server) emptyTrash(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.Reason.Value = field(r, "reason")
-	purged, err := s.svc.EmptyTrash(r.Context(), actor(r), v.Owner, formConfirmation(r, "confirm_count"))
+	res, err := s.svc.EmptyTrash(r.Context(), actor(r), v.Owner, formConfirmation(r, "confirm_count"))
+	purged := res.Purged
 	if err != nil {
 		// note: the batches done before the failure stay done; the page
 		// shows what is left.
@@ -294,11 +299,25 @@ func (s *Server) emptyTrash(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, p.Status, "empty_trash", emptyTrashTitle(now), now)
 		return
 	}
+	held := heldPhrase(res.Blocked)
 	if v.Owner != 0 {
-		s.setFlash(r, flash{Kind: "success", Text: "Purged " + countPhrase(purged, "item", "items") + " from " + v.Whose + "."})
+		s.setFlash(r, flash{Kind: "success", Text: "Purged " + countPhrase(purged, "item", "items") + " from " + v.Whose + "." + held})
 		redirect(w, r, "/trash?all=1")
 		return
 	}
-	s.setFlash(r, flash{Kind: "success", Text: "Purged " + countPhrase(purged, "item", "items") + "."})
+	s.setFlash(r, flash{Kind: "success", Text: "Purged " + countPhrase(purged, "item", "items") + "." + held})
 	redirect(w, r, "/trash")
+}
+
+// heldPhrase tells, after an emptied Trash, how many items legal holds kept
+// in it ("" when none did).
+func heldPhrase(blocked []shelf.BulkBlocker) string {
+	items := map[int64]bool{}
+	for _, b := range blocked {
+		items[b.ItemID] = true
+	}
+	if len(items) == 0 {
+		return ""
+	}
+	return " " + countPhrase(len(items), "item stays", "items stay") + " in the Trash under a legal hold."
 }

@@ -79,6 +79,9 @@ func (s *Server) routes() {
 	m.Handle("GET /admin/users/{id}/delete", admin(s.deleteUserPage))
 	m.Handle("POST /admin/users/{id}/delete", adminDestroy(s.deleteUser))
 	m.Handle("POST /admin/users/{id}/transfer", adminDestroy(s.transferItems))
+	m.Handle("GET /admin/holds", admin(s.holdsPage))
+	m.Handle("POST /admin/holds", admin(s.placeHold))
+	m.Handle("POST /admin/holds/{id}/release", admin(s.releaseHold))
 
 	// The JSON API: a session cookie (with the CSRF header) or a Bearer token.
 	api := func(h http.HandlerFunc) http.Handler { return chain(h, s.withAPIAuth, s.requireLogin, s.csrf) }
@@ -128,6 +131,10 @@ func (s *Server) routes() {
 	m.Handle("GET /api/v1/users", apiAdmin(s.apiListUsers))
 	m.Handle("DELETE /api/v1/users/{id}", apiAdminDestroy(s.apiDeleteUser))
 	m.Handle("POST /api/v1/users/{id}/transfer", apiAdminDestroy(s.apiTransferItems))
+	m.Handle("GET /api/v1/holds", apiAdmin(s.apiListHolds))
+	m.Handle("POST /api/v1/holds", apiAdmin(s.apiPlaceHold))
+	m.Handle("GET /api/v1/holds/{id}", apiAdmin(s.apiGetHold))
+	m.Handle("DELETE /api/v1/holds/{id}", apiAdminDestroy(s.apiReleaseHold))
 
 	m.Handle("GET /api/v1/events", api(s.apiEvents))
 	m.Handle("POST /api/v1/webhooks", api(s.apiCreateWebhook))

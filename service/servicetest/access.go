@@ -208,7 +208,7 @@ func testAdminCanAct(t *testing.T, f *Fixture) {
 		t.Errorf("admin: restore Alice's item: %v", err)
 	}
 	f.Trash(f.Alice, o.live.ID)
-	purged, err := f.Svc.EmptyTrash(ctx, admin, f.Alice.UserID, shelf.Confirmation{})
+	purged, err := Purged(f.Svc.EmptyTrash(ctx, admin, f.Alice.UserID, shelf.Confirmation{}))
 	WantCode(t, err, "", "admin: empty Alice's Trash")
 	if purged != 1 {
 		t.Errorf("admin empties Alice's Trash: want 1 purged, got %d", purged)

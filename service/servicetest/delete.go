@@ -89,7 +89,7 @@ func testPurgeOnlyFromTrash(t *testing.T, f *Fixture) {
 	// EmptyTrash takes trashed items only.
 	trashed := f.Item(f.Alice, "Amp")
 	f.Trash(f.Alice, trashed.ID)
-	n, err := f.Svc.EmptyTrash(f.Ctx, f.Alice, 0, shelf.Confirmation{})
+	n, err := Purged(f.Svc.EmptyTrash(f.Ctx, f.Alice, 0, shelf.Confirmation{}))
 	WantCode(t, err, "", "empty the Trash")
 	if n != 1 || f.Exists("items", trashed.ID) || !f.IsLive(it.ID) {
 		t.Errorf("empty Trash: want 1 purged (item %d gone, item %d live), got %d", trashed.ID, it.ID, n)

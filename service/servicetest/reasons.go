@@ -72,7 +72,7 @@ func testReasonsKeptInAudit(t *testing.T, f *Fixture) {
 	if n := f.Count("SELECT count(*) FROM items WHERE deleted_at IS NOT NULL"); n != 3 {
 		t.Fatalf("a refused empty Trash purged something: %d items left, want 3", n)
 	}
-	if n, err := f.Svc.EmptyTrash(f.Ctx, f.Alice, 0, shelf.Confirmation{Reason: "spring cleaning"}); err != nil || n != 3 {
+	if n, err := Purged(f.Svc.EmptyTrash(f.Ctx, f.Alice, 0, shelf.Confirmation{Reason: "spring cleaning"})); err != nil || n != 3 {
 		t.Fatalf("empty the Trash: want 3 purged, got %d, %v", n, err)
 	}
 	for _, id := range []int64{a.ID, b.ID, c.ID} {
@@ -131,7 +131,7 @@ func testTypedConfirmations(t *testing.T, f *Fixture) {
 	if f.Count("SELECT count(*) FROM items WHERE deleted_at IS NOT NULL") != len(ids) {
 		t.Fatal("a refused empty Trash purged something")
 	}
-	n, err := f.Svc.EmptyTrash(f.Ctx, f.Alice, 0, shelf.Confirmation{Typed: shelf.Typed(fmt.Sprint(len(ids))), Asked: true})
+	n, err := Purged(f.Svc.EmptyTrash(f.Ctx, f.Alice, 0, shelf.Confirmation{Typed: shelf.Typed(fmt.Sprint(len(ids))), Asked: true}))
 	if err != nil || n != len(ids) {
 		t.Fatalf("empty the Trash with the count typed: purged %d, %v; want %d", n, err, len(ids))
 	}

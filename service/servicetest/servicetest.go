@@ -77,6 +77,9 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"EventsAreCommittedAuditEvents", testEventsAreCommittedAuditEvents},
 		{"EventsScopedByOwner", testEventsScopedByOwner},
 		{"EventsLateCommit", testEventsLateCommit},
+		{"HoldKeepsItemFromPurge", testHoldKeepsItemFromPurge},
+		{"HoldKeepsUsersTrash", testHoldKeepsUsersTrash},
+		{"HoldsPlacedByAdminsAndAudited", testHoldsPlacedByAdminsAndAudited},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -380,3 +383,7 @@ func itemIDs(items []shelf.Item) []int64 {
 	}
 	return ids
 }
+
+// Purged is the count of an EmptyTrash call, for tests that check only
+// that: n, err := Purged(f.Svc.EmptyTrash(…)).
+func Purged(res shelf.EmptyTrashResult, err error) (int, error) { return res.Purged, err }
