@@ -102,10 +102,12 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatalf("delete: %d → %q", st, loc)
 	}
 	_, items = get("/items")
-	if !strings.Contains(items, "Undo") || !strings.Contains(items, "/trash/"+id[1]+"/restore") {
+	// note: the Undo restores the delete's cohort, as the script's does.
+	cohort := regexp.MustCompile(`action="/trash/restore"[^>]*>\s*<input type="hidden" name="csrf_token" value="[^"]*">\s*<input type="hidden" name="cohort" value="([0-9a-f]+)"`).FindStringSubmatch(items)
+	if !strings.Contains(items, "Undo") || cohort == nil {
 		t.Fatalf("no Undo after delete:\n%s", items)
 	}
-	if st, _ := post("/trash/"+id[1]+"/restore", url.Values{}, token); st != 303 {
+	if st, _ := post("/trash/restore", url.Values{"cohort": {cohort[1]}}, token); st != 303 {
 		t.Fatalf("undo: %d", st)
 	}
 	if st, _ := get("/items/" + id[1]); st != 200 {
