@@ -44,7 +44,7 @@ func TestSlowSubscriberDropped(t *testing.T) {
 		t.Fatalf("subscribers after overflowing one: want 0, got %d", n)
 	}
 	got := 0
-	err = st.Run(t.Context(), time.Hour, func(Message) error { got++; return nil }, func() error { return nil })
+	err = st.Run(t.Context(), time.Hour, func(Message) error { got++; return nil }, func() error { return nil }, func() error { return nil })
 	if !errors.Is(err, ErrSlow) || got != maxPending {
 		t.Fatalf("a dropped stream: want %d messages then ErrSlow, got %d and %v", maxPending, got, err)
 	}
@@ -67,7 +67,7 @@ func TestPublishReachesOwnersOnly(t *testing.T) {
 		ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
 		defer cancel()
 		go func() {
-			_ = st.Run(ctx, time.Hour, func(m Message) error { got[i] = append(got[i], m.Type); return nil }, func() error { return nil })
+			_ = st.Run(ctx, time.Hour, func(m Message) error { got[i] = append(got[i], m.Type); return nil }, func() error { return nil }, func() error { return nil })
 		}()
 	}
 	b.Publish(Message{Type: "job.done", OwnerID: &one, Data: []byte(`{}`)})
@@ -106,7 +106,7 @@ func TestAcrossInstances(t *testing.T) {
 	defer st.Close()
 	got := make(chan Message, 10)
 	go func() {
-		_ = st.Run(t.Context(), time.Hour, func(m Message) error { got <- m; return nil }, func() error { return nil })
+		_ = st.Run(t.Context(), time.Hour, func(m Message) error { got <- m; return nil }, func() error { return nil }, func() error { return nil })
 	}()
 	for i := range 5 {
 		it, err := svcA.CreateItem(t.Context(), owner, shelf.ItemInput{Name: "Lamp " + string(rune('A'+i)), Quantity: 1})

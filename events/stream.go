@@ -96,9 +96,11 @@ func (st *Stream) Close() { st.b.unsubscribe(st.sub) }
 
 // Run sends the stream's messages to send, oldest first, until ctx ends or
 // the stream must close: send fails, the subscriber fell behind (ErrSlow),
-// the server shuts down (ErrClosed), or the database failed. It calls ping
-// when nothing was sent for heartbeat, so that proxies keep the connection.
-func (st *Stream) Run(ctx context.Context, heartbeat time.Duration, send func(Message) error, ping func() error) error {
+// the server shuts down (ErrClosed), or the database failed. It calls flush
+// after each batch of messages (what queued meanwhile goes out in one write
+// to the network), and ping when nothing was sent for heartbeat, so that
+// proxies keep the connection.
+func (st *Stream) Run(ctx context.Context, heartbeat time.Duration, send func(Message) error, flush, ping func() error) error {
 	// note: with a Last-Event-ID, catch up from the database up to where
 	// the reader stood when this subscriber joined; everything live comes
 	// after that. A client that resumes from a cursor ahead of this
@@ -111,13 +113,14 @@ func (st *Stream) Run(ctx context.Context, heartbeat time.Duration, send func(Me
 		start, _ := shelf.ParseEventCursor(st.start)
 		if last.After(start) {
 			skipUpTo = &last
-		} else if err := st.catchUp(ctx, send); err != nil {
+		} else if err := st.catchUp(ctx, send, flush); err != nil {
 			return err
 		}
 	}
 	beat := time.NewTimer(heartbeat)
 	defer beat.Stop()
 	deliver := func() error {
+		sent := false
 		for _, m := range st.sub.take() {
 			if before != nil && m.ID != "" {
 				if c, err := shelf.ParseEventCursor(m.ID); err == nil && before[c.ID] {
@@ -132,9 +135,13 @@ func (st *Stream) Run(ctx context.Context, heartbeat time.Duration, send func(Me
 			if err := send(*m); err != nil {
 				return err
 			}
-			beat.Reset(heartbeat)
+			sent = true
 		}
-		return nil
+		if !sent {
+			return nil
+		}
+		beat.Reset(heartbeat)
+		return flush()
 	}
 	for {
 		if err := deliver(); err != nil {
@@ -177,7 +184,7 @@ func (st *Stream) committedBefore(ctx context.Context) (map[int64]bool, error) {
 }
 
 // catchUp sends the events after last up to start from the database.
-func (st *Stream) catchUp(ctx context.Context, send func(Message) error) error {
+func (st *Stream) catchUp(ctx context.Context, send func(Message) error, flush func() error) error {
 	after := st.last
 	for {
 		evs, err := st.b.svc.Events(ctx, shelf.EventFilter{After: after, Until: st.start, OwnerID: st.owner, Limit: pageSize})
@@ -188,6 +195,9 @@ func (st *Stream) catchUp(ctx context.Context, send func(Message) error) error {
 			if err := send(FromEvent(e)); err != nil {
 				return err
 			}
+		}
+		if err := flush(); err != nil {
+			return err
 		}
 		if len(evs) < pageSize {
 			return nil

@@ -20,11 +20,14 @@ func (s *Service) EventScope(a shelf.Actor, all bool) (*int64, error) {
 	return ownerScope(a, all), nil
 }
 
+// note: reading events takes two statements on PostgreSQL (the horizon,
+// then the rows; store/events.go), so they run in a read transaction.
+
 // EventHead returns the cursor from which a reader hears of everything that
 // commits from now on.
 func (s *Service) EventHead(ctx context.Context) (string, error) {
 	var head string
-	err := s.db.ReadOne(ctx, func(tx *store.Tx) error {
+	err := s.db.Read(ctx, func(tx *store.Tx) error {
 		var err error
 		head, err = tx.EventHead(ctx)
 		return err
@@ -37,7 +40,7 @@ func (s *Service) EventHead(ctx context.Context) (string, error) {
 // EventScope (or a webhook's owner) gave.
 func (s *Service) Events(ctx context.Context, f shelf.EventFilter) ([]shelf.Event, error) {
 	var evs []shelf.Event
-	err := s.db.ReadOne(ctx, func(tx *store.Tx) error {
+	err := s.db.Read(ctx, func(tx *store.Tx) error {
 		var err error
 		evs, err = tx.Events(ctx, f)
 		return err

@@ -19,14 +19,22 @@ import (
 // SQLite there is one writer, so ids commit in id order, and the cursor is the
 // id. On PostgreSQL ids do not commit in id order (a transaction holding id 7
 // can commit after the one holding id 8, and how often depends on how the
-// writers lock the audit chain). There each event also records the id of the
-// transaction that wrote it (xid8), and a reader takes only the events whose
-// transaction is older than the oldest transaction still running
-// (pg_snapshot_xmin of its snapshot), in (xid, id) order. Every transaction
-// below that line has ended, so its events are visible now or never will be,
-// and every event still to come sorts after it: "after the cursor" misses
-// nothing and repeats nothing, whatever the lock layout. The price is that a
-// long write transaction holds the stream back until it ends.
+// writers lock the audit log's lanes). There each event also records the id
+// of the transaction that wrote it (xid8), and a reader takes only the events
+// whose transaction is older than a horizon, in (xid, id) order. The horizon
+// is the oldest transaction of this database still running (or, with none,
+// the next transaction id), read in a statement before the one that reads
+// the events: every transaction below it had ended when that statement ran,
+// so its events are visible to the next statement or never will be, and
+// every event still to come sorts after it. So "after the cursor" misses
+// nothing and repeats nothing, whatever the lock layout. A long write
+// transaction in this database holds the stream back until it ends; other
+// databases' transactions do not (pg_snapshot_xmin would wait for those too,
+// and on a busy shared server that cost seconds). The horizon reads
+// pg_stat_activity, which shows the transaction ids of sessions of the same
+// role (or all, with pg_read_all_stats): every instance must connect as the
+// role that writes the audit log, as Shelf's instances do. Shelf never uses
+// prepared (two-phase) transactions, which pg_stat_activity does not list.
 
 const eventColumns = "id, at, action, entity_type, entity_id, owner_id, cohort, summary"
 
@@ -37,9 +45,12 @@ func (t *Tx) EventHead(ctx context.Context) (string, error) {
 	var c shelf.EventCursor
 	var err error
 	if t.d.name() == "postgres" {
-		var xid string
+		var horizon, xid string
+		if horizon, err = t.eventHorizon(ctx); err != nil {
+			return "", err
+		}
 		err = t.queryRow(ctx, []any{&xid, &c.ID}, `SELECT xid::text, id FROM audit_events
-			WHERE xid < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY xid DESC, id DESC LIMIT 1`)
+			WHERE xid < CAST(? AS text)::xid8 ORDER BY xid DESC, id DESC LIMIT 1`, horizon)
 		if err == nil {
 			c.XID, err = strconv.ParseUint(xid, 10, 64)
 		}
@@ -69,7 +80,12 @@ func (t *Tx) Events(ctx context.Context, f shelf.EventFilter) ([]shelf.Event, er
 		where = append(where, "(xid, id) > (CAST(? AS text)::xid8, ?)")
 		args = append(args, strconv.FormatUint(after.XID, 10), after.ID)
 		if !f.Committed {
-			where = append(where, "xid < pg_snapshot_xmin(pg_current_snapshot())")
+			horizon, err := t.eventHorizon(ctx)
+			if err != nil {
+				return nil, err
+			}
+			where = append(where, "xid < CAST(? AS text)::xid8")
+			args = append(args, horizon)
 		}
 	} else {
 		where = append(where, "id > ?")
@@ -113,6 +129,21 @@ func (t *Tx) Events(ctx context.Context, f shelf.EventFilter) ([]shelf.Event, er
 		return nil, err
 	}
 	return all(rows, scanEvent)
+}
+
+// eventHorizon returns, on PostgreSQL, the id of the oldest transaction of
+// this database that is still running (other than the reader's own), or the
+// next transaction id when there is none: see the top of this file. The
+// running transactions' ids are 32-bit; each is placed below the snapshot's
+// 64-bit xmax by its distance from it.
+func (t *Tx) eventHorizon(ctx context.Context) (string, error) {
+	var horizon string
+	err := t.queryRow(ctx, []any{&horizon}, `WITH s AS (SELECT pg_snapshot_xmax(pg_current_snapshot())::text::numeric AS xmax)
+		SELECT (s.xmax - coalesce(max(((s.xmax % 4294967296) - a.backend_xid::text::numeric + 4294967296) % 4294967296), 0))::text
+		FROM s LEFT JOIN pg_stat_activity a
+		  ON a.datname = current_database() AND a.backend_xid IS NOT NULL AND a.pid <> pg_backend_pid()
+		GROUP BY s.xmax`)
+	return horizon, err
 }
 
 func scanEvent(s interface{ Scan(...any) error }) (shelf.Event, error) {

@@ -44,11 +44,15 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Accel-Buffering", "no") // note: nginx would buffer the stream otherwise
 	w.WriteHeader(http.StatusOK)
-	write := func(b []byte) error {
+	put := func(b []byte) error {
 		if err := rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout)); err != nil {
 			return err
 		}
-		if _, err := w.Write(b); err != nil {
+		_, err := w.Write(b)
+		return err
+	}
+	write := func(b []byte) error {
+		if err := put(b); err != nil {
 			return err
 		}
 		return rc.Flush()
@@ -59,9 +63,9 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) {
 	var buf []byte
 	send := func(m events.Message) error {
 		buf = appendMessage(buf[:0], m)
-		return write(buf)
+		return put(buf)
 	}
-	err = st.Run(r.Context(), s.cfg.EventHeartbeat, send, func() error { return write([]byte(": heartbeat\n\n")) })
+	err = st.Run(r.Context(), s.cfg.EventHeartbeat, send, rc.Flush, func() error { return write([]byte(": heartbeat\n\n")) })
 	switch {
 	case errors.Is(err, events.ErrSlow):
 		_ = write([]byte(": dropped: this client fell behind; reconnect to resume\nretry: 1000\n\n"))
