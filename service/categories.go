@@ -118,7 +118,7 @@ func (s *Service) DeleteCategory(ctx context.Context, a shelf.Actor, id int64) (
 			return err
 		}
 		// note: the category, then its items in id order, then (with the
-		// audit event) the chain: the order every writer takes locks in.
+		// audit event) its audit lane: the order every writer takes locks in.
 		if err := tx.LockCategory(ctx, c.ID, true); err != nil {
 			return err
 		}

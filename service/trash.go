@@ -126,7 +126,7 @@ func (s *Service) TrashItems(ctx context.Context, a shelf.Actor, ids []int64, c 
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
 		res = shelf.BulkTrashResult{Trashed: []int64{}, NotFound: []int64{}, Blocked: []shelf.BulkBlocker{}}
 		// note: every row is locked first, in id order, before the first
-		// audit event takes the chain's lock. Locking as we go let two bulk
+		// audit event takes its lane's lock. Locking as we go let two bulk
 		// deletes (or a bulk and a single delete) each hold what the other
 		// waits for, and PostgreSQL broke the deadlock with an error.
 		found, err := lockVisibleItems(ctx, tx, a, ids)
