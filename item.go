@@ -54,7 +54,9 @@ func (in ItemInput) Validate() error {
 	if msg := ValidateName(in.Name); msg != "" {
 		f["name"] = msg
 	}
-	if utf8.RuneCountInString(in.Description) > MaxDescriptionLen {
+	if !utf8.ValidString(in.Description) {
+		f["description"] = "Description must be valid UTF-8 text."
+	} else if utf8.RuneCountInString(in.Description) > MaxDescriptionLen {
 		f["description"] = "Description is too long."
 	}
 	if in.Quantity < 0 {
@@ -70,22 +72,6 @@ func (in ItemInput) Validate() error {
 	}
 	return nil
 }
-
-// ValidateName returns why a name of an item or a category is not acceptable,
-// or "" when it is.
-func ValidateName(name string) string {
-	switch {
-	case name == "":
-		return "Name is required."
-	case utf8.RuneCountInString(name) > MaxNameLen:
-		return "Name is too long."
-	case strings.ContainsFunc(name, isControl):
-		return "Name cannot contain control characters."
-	}
-	return ""
-}
-
-func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
 
 // ItemFilter selects a page of items (live or trashed).
 type ItemFilter struct {

@@ -24,8 +24,11 @@ func (s *Service) LendItem(ctx context.Context, a shelf.Actor, itemID int64, bor
 		fields["borrower"] = "Say who borrows it."
 	case utf8.RuneCountInString(borrower) > shelf.MaxNameLen:
 		fields["borrower"] = "The borrower's name is too long."
-	case strings.ContainsFunc(borrower, func(r rune) bool { return r < 0x20 || r == 0x7f }):
-		fields["borrower"] = "The borrower's name cannot contain control characters."
+	case !utf8.ValidString(borrower):
+		fields["borrower"] = "The borrower's name must be valid UTF-8 text."
+	case strings.ContainsFunc(borrower, shelf.NotInName):
+		// note: a borrower is a blocker's label, read like any name.
+		fields["borrower"] = "The borrower's name cannot contain control characters or invisible formatting characters."
 	}
 	if due != nil && due.Before(now.Truncate(24*time.Hour)) {
 		fields["due_at"] = "The due date cannot be in the past."

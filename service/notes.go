@@ -22,6 +22,8 @@ func (s *Service) AddNote(ctx context.Context, a shelf.Actor, itemID int64, body
 	switch {
 	case body == "":
 		return shelf.Note{}, shelf.Invalid(map[string]string{"body": "A note cannot be empty."})
+	case !utf8.ValidString(body):
+		return shelf.Note{}, shelf.Invalid(map[string]string{"body": "A note must be valid UTF-8 text."})
 	case utf8.RuneCountInString(body) > MaxNoteLen:
 		return shelf.Note{}, shelf.Invalid(map[string]string{"body": "The note is too long."})
 	}

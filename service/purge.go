@@ -329,6 +329,9 @@ func (s *Service) impact(ctx context.Context, a shelf.Actor, id int64, trashed b
 // audit events keep, and refuses one that is too long.
 func cleanReason(reason string) (string, error) {
 	reason = strings.TrimSpace(reason)
+	if !utf8.ValidString(reason) {
+		return "", shelf.Invalid(map[string]string{"reason": "Reason must be valid UTF-8 text."})
+	}
 	if utf8.RuneCountInString(reason) > shelf.MaxReasonLen {
 		return "", shelf.Invalid(map[string]string{"reason": fmt.Sprintf("Reason is too long (at most %d characters).", shelf.MaxReasonLen)})
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"shelf"
 )
@@ -24,14 +25,15 @@ func scanAudit(s interface{ Scan(...any) error }) (shelf.AuditEvent, error) {
 }
 
 // ChainHash is the hash of an event: SHA-256 over the previous event's hash
-// (in its lane) and every stored field, so that changing, inserting or
-// removing any row (but a lane's newest) breaks the chain. Events written
+// (in its lane) and every stored field, byte for byte, so that changing,
+// inserting or removing any row (but a lane's newest) breaks the chain. Events written
 // before lanes (HashFormat 1: lane 0, seq equal to the id) keep the hash
 // they were written with, which covered neither lane nor seq, and the owner
 // only when there was one (events older still have none).
 func ChainHash(e shelf.AuditEvent) string {
-	fields := []any{e.PrevHash, e.ID, ts(e.At), intPtr(e.ActorID), e.Action, e.EntityType, e.EntityID,
-		e.Cohort, e.Summary, string(e.Snapshot), e.RequestID, e.RemoteAddr}
+	fields := []any{chainText(e.PrevHash), e.ID, ts(e.At), intPtr(e.ActorID), chainText(e.Action),
+		chainText(e.EntityType), e.EntityID, chainText(e.Cohort), chainText(e.Summary), chainText(string(e.Snapshot)),
+		chainText(e.RequestID), chainText(e.RemoteAddr)}
 	switch {
 	case e.HashFormat != 1:
 		fields = append(fields, intPtr(e.OwnerID), e.Lane, e.Seq)
@@ -41,6 +43,29 @@ func ChainHash(e shelf.AuditEvent) string {
 	b, _ := json.Marshal(fields)
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
+}
+
+// chainText is a text field as the chain hashes it. json.Marshal would turn
+// bytes that are not UTF-8 into U+FFFD, so that two different stored values
+// hashed alike; such a field is hashed as an object holding its bytes in hex
+// instead, which no string encodes to. UTF-8 text is hashed as it always
+// was, so every chain written before still verifies.
+func chainText(s string) any {
+	if utf8.ValidString(s) {
+		return s
+	}
+	return map[string]string{"bytes": hex.EncodeToString([]byte(s))}
+}
+
+// eventUTF8 reports whether every text field of e is UTF-8, which Shelf
+// never writes otherwise.
+func eventUTF8(e shelf.AuditEvent) bool {
+	for _, s := range []string{e.PrevHash, e.Action, e.EntityType, e.Cohort, e.Summary, string(e.Snapshot), e.RequestID, e.RemoteAddr} {
+		if !utf8.ValidString(s) {
+			return false
+		}
+	}
+	return true
 }
 
 // AppendAudit adds an event to the end of its owner's lane, in the caller's

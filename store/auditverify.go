@@ -186,7 +186,11 @@ func checkEvent(e shelf.AuditEvent, prev laneState, cl claim) *AuditBreak {
 	case e.HashFormat == 1 && (e.Lane != 0 || e.Seq != e.ID),
 		e.HashFormat != 1 && e.HashFormat != 2,
 		ChainHash(e) != e.Hash:
-		return &AuditBreak{ID: e.ID, Reason: "its contents do not match its hash: the row was altered"}
+		reason := "its contents do not match its hash: the row was altered"
+		if !eventUTF8(e) {
+			reason += " (it holds bytes that are not UTF-8)"
+		}
+		return &AuditBreak{ID: e.ID, Reason: reason}
 	case cl.hash != "" && cl.hash != e.Hash:
 		return &AuditBreak{ID: e.ID, Reason: fmt.Sprintf("its hash is not the one anchor event %d recorded for number %d of lane %d: the lane was rewritten", cl.anchor, e.Seq, e.Lane)}
 	}

@@ -77,6 +77,8 @@ func mapErr(d dialect, err error) error {
 		return &shelf.Error{Code: shelf.ECONFLICT, Message: "That name is already taken.", Err: err}
 	case shelf.ERESTRICTED:
 		return &shelf.Error{Code: shelf.ERESTRICTED, Message: "Other records still depend on this.", Err: err}
+	case shelf.EMALFORMED:
+		return &shelf.Error{Code: shelf.EMALFORMED, Message: "The text is not valid UTF-8.", Err: err}
 	case shelf.EUNAVAILABLE:
 		return &shelf.Error{Code: shelf.EUNAVAILABLE, Message: "The database is unavailable; try again shortly.", Err: err}
 	}

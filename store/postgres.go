@@ -79,6 +79,11 @@ func (postgresDialect) classify(err error) string {
 			return shelf.ECONFLICT
 		case pe.Code == "23503", pe.Code == "23001":
 			return shelf.ERESTRICTED
+		case pe.Code == "22021":
+			// note: character_not_in_repertoire, text that is not UTF-8. The
+			// web layer refuses it where it enters; this is the backstop for
+			// any path that forgets, so it stays a 400 and not a 500.
+			return shelf.EMALFORMED
 		case strings.HasPrefix(pe.Code, "08"), strings.HasPrefix(pe.Code, "57P"), pe.Code == "53300":
 			return shelf.EUNAVAILABLE
 		}

@@ -113,13 +113,13 @@ func (s *Server) apiUpdateItem(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	version := ifMatch(r)
 	a := actor(r)
 	cur, err := s.svc.Item(r.Context(), a, id)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
+	version, _ := ifMatch(r, func() (int64, error) { return cur.Version, nil })
 	if version == 0 {
 		// note: without If-Match, still refuse to overwrite a change made
 		// between the read above and the write.
@@ -162,7 +162,16 @@ func (s *Server) apiTrashItem(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	it, err := s.svc.TrashItem(r.Context(), actor(r), id, ifMatch(r))
+	a := actor(r)
+	version, err := ifMatch(r, func() (int64, error) {
+		it, err := s.svc.Item(r.Context(), a, id)
+		return it.Version, err
+	})
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	it, err := s.svc.TrashItem(r.Context(), a, id, version)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
@@ -207,23 +216,5 @@ func (s *Server) apiBulkTrash(w http.ResponseWriter, r *http.Request) {
 
 // etag is an item version as an entity tag.
 func etag(version int64) string { return `"` + itoa(version) + `"` }
-
-// ifMatch reads the If-Match header as an item version: 0 when absent or
-// "*", -1 (which matches nothing) when it is not one of our entity tags.
-func ifMatch(r *http.Request) int64 {
-	v := strings.TrimSpace(r.Header.Get("If-Match"))
-	if v == "" || v == "*" {
-		return 0
-	}
-	v = strings.TrimPrefix(v, "W/")
-	if len(v) < 3 || v[0] != '"' || v[len(v)-1] != '"' {
-		return -1
-	}
-	n, err := strconv.ParseInt(v[1:len(v)-1], 10, 64)
-	if err != nil || n <= 0 {
-		return -1
-	}
-	return n
-}
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

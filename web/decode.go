@@ -8,8 +8,10 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"shelf"
 )
@@ -101,6 +103,11 @@ func unmarshalStrict(b []byte, v any) error {
 	if len(bytes.TrimSpace(b)) == 0 {
 		return shelf.Errorf(shelf.EMALFORMED, "The request body is empty; send a JSON object.")
 	}
+	// note: encoding/json would quietly turn bytes that are not UTF-8 into
+	// U+FFFD, storing something other than what was sent.
+	if !utf8.Valid(b) {
+		return notUTF8("The request body")
+	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
@@ -159,6 +166,51 @@ func parseForm(w http.ResponseWriter, r *http.Request) error {
 			return tooLarge()
 		}
 		return shelf.Errorf(shelf.EMALFORMED, "The form could not be read.")
+	}
+	if !valuesUTF8(r.PostForm) {
+		return notUTF8("The form")
+	}
+	return nil
+}
+
+// notUTF8 refuses text that is not UTF-8 (400). Shelf checks it where input
+// enters, the same for every engine: PostgreSQL would refuse the bytes deep
+// in a transaction, and SQLite would store them, so that two names that
+// differ only in a broken byte would show as the same.
+func notUTF8(what string) error {
+	return shelf.Errorf(shelf.EMALFORMED, "%s is not valid UTF-8 text.", what)
+}
+
+// valuesUTF8 reports whether every key and value of a form or query is UTF-8
+// (url.ParseQuery decodes %FF to the byte it names, and keeps it).
+func valuesUTF8(vs map[string][]string) bool {
+	for k, v := range vs {
+		if !utf8.ValidString(k) {
+			return false
+		}
+		for _, s := range v {
+			if !utf8.ValidString(s) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// checkAddressUTF8 refuses a request whose path or query string decodes to
+// bytes that are not UTF-8.
+func checkAddressUTF8(r *http.Request) error {
+	if !utf8.ValidString(r.URL.Path) {
+		return notUTF8("The address")
+	}
+	if r.URL.RawQuery == "" {
+		return nil
+	}
+	// note: what the handlers read is r.URL.Query(), which skips a pair it
+	// cannot parse; so does this check.
+	q, _ := url.ParseQuery(r.URL.RawQuery)
+	if !valuesUTF8(q) {
+		return notUTF8("The query string")
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -15,6 +16,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"shelf"
 	"shelf/service"
@@ -51,6 +53,12 @@ func FuzzParseID(f *testing.F) {
 	})
 }
 
+// ctypeIsJSON reports whether decodeJSON takes a content type as JSON.
+func ctypeIsJSON(ctype string) bool {
+	mt, _, err := mime.ParseMediaType(ctype)
+	return err == nil && mt == "application/json"
+}
+
 // problemStatus is the status an error gets on the wire.
 func problemStatus(err error) int {
 	var he *httpError
@@ -61,7 +69,8 @@ func problemStatus(err error) int {
 }
 
 // FuzzDecodeJSON: whatever the body and content type, decoding answers 400,
-// 413, 415 or 422 or succeeds, and only succeeds on one valid JSON value.
+// 413, 415 or 422 or succeeds, and only succeeds on one valid JSON value in
+// UTF-8 (a body that is not UTF-8 is 400, never silently repaired).
 func FuzzDecodeJSON(f *testing.F) {
 	f.Add([]byte(`{"ids":[1,2,3]}`), "application/json", uint8(0))
 	f.Add([]byte(`{"name":"Saw","quantity":2,"category_id":null}`), "application/json; charset=utf-8", uint8(1))
@@ -71,6 +80,12 @@ func FuzzDecodeJSON(f *testing.F) {
 	f.Add([]byte(`[[[[[[[[[[`), "application/json", uint8(2))
 	f.Add([]byte(`{"colour":"red"}`), "application/json", uint8(1))
 	f.Add([]byte("{\"name\":\"\xff\"}"), "application/json", uint8(1))
+	f.Add([]byte("{\"name\":\"Spoof\xfe\",\"quantity\":1}"), "application/json", uint8(1))
+	f.Add([]byte("{\"name\":\"\xed\xa0\x80\"}"), "application/json", uint8(2)) // an encoded surrogate
+	f.Add([]byte("{\"name\":\"\xc0\xaf\"}"), "application/json", uint8(1))     // an overlong '/'
+	f.Add([]byte("{\"name\":\"gpj.\u202eexe\"}"), "application/json", uint8(1))
+	f.Add([]byte("{\"name\":\"a\u2066b\u2069\u200b\"}"), "application/json", uint8(2))
+	f.Add([]byte(`{"name":"\ud800"}`), "application/json", uint8(1))
 	f.Add([]byte(`{"ids":[1]}`), "text/plain", uint8(0))
 	f.Add([]byte(``), "application/json", uint8(0))
 	f.Fuzz(func(t *testing.T, body []byte, ctype string, target uint8) {
@@ -93,7 +108,15 @@ func FuzzDecodeJSON(f *testing.F) {
 			if !json.Valid(bytes.TrimSpace(body)) {
 				t.Fatalf("decodeJSON accepted invalid JSON %q", body)
 			}
+			if !utf8.Valid(body) {
+				t.Fatalf("decodeJSON accepted a body that is not UTF-8: %q", body)
+			}
 			return
+		}
+		if !utf8.Valid(body) && len(body) <= maxBody && ctypeIsJSON(ctype) && len(bytes.TrimSpace(body)) > 0 {
+			if st := problemStatus(err); st != http.StatusBadRequest {
+				t.Fatalf("decodeJSON(%q): status %d for a body that is not UTF-8, want 400", body, st)
+			}
 		}
 		switch st := problemStatus(err); st {
 		case 400, 413, 415, 422:
@@ -103,8 +126,8 @@ func FuzzDecodeJSON(f *testing.F) {
 	})
 }
 
-// FuzzParseForm: a form body is read or refused with 400, 413 or 415, and
-// the query string never fills the posted form.
+// FuzzParseForm: a form body is read or refused with 400, 413 or 415, the
+// query string never fills the posted form, and every field read is UTF-8.
 func FuzzParseForm(f *testing.F) {
 	f.Add("csrf_token=abc&ids=1&ids=2", "application/x-www-form-urlencoded", "_method=DELETE")
 	f.Add("a=%zz", "application/x-www-form-urlencoded", "")
@@ -112,6 +135,12 @@ func FuzzParseForm(f *testing.F) {
 	f.Add("--x\r\n", "multipart/form-data; boundary=x", "")
 	f.Add(`{"ids":[1]}`, "application/json", "")
 	f.Add("", "", "csrf_token=from-the-query")
+	f.Add("name=Spoof%FF", "application/x-www-form-urlencoded", "")
+	f.Add("n%FEame=x", "application/x-www-form-urlencoded", "")
+	f.Add("name=%ED%A0%80", "application/x-www-form-urlencoded", "")
+	f.Add("name=gpj.%E2%80%AEexe", "application/x-www-form-urlencoded", "")
+	f.Add("name=a%E2%81%A6b%C2%85", "application/x-www-form-urlencoded", "")
+	f.Add("name=Spoof\xff", "application/x-www-form-urlencoded", "")
 	f.Fuzz(func(t *testing.T, body, ctype, query string) {
 		r := httptest.NewRequest("POST", "/items/bulk-delete?"+url.PathEscape(query), strings.NewReader(body))
 		if ctype != "" {
@@ -128,6 +157,9 @@ func FuzzParseForm(f *testing.F) {
 			return
 		}
 		q, _ := url.ParseQuery(body)
+		if !valuesUTF8(r.PostForm) {
+			t.Fatalf("parseForm(%q) read a field that is not UTF-8: %q", body, r.PostForm)
+		}
 		for k, vs := range r.PostForm {
 			if len(q[k]) != len(vs) {
 				t.Fatalf("parseForm(%q) with query %q: PostForm[%q] = %q, want only the body's %q", body, query, k, vs, q[k])

@@ -178,11 +178,17 @@ func (s *Server) csrfFailed(w http.ResponseWriter, r *http.Request) {
 }
 
 // staticHandler serves the embedded static files; their URLs carry a content
-// hash, so they can be cached for a year.
-func staticHandler() http.Handler {
+// hash, so they can be cached for a year. Only files are served: a
+// directory answers 404, never a listing.
+func (s *Server) staticHandler() http.Handler {
 	static, _ := fs.Sub(uiFS, "ui/static")
 	files := http.FileServerFS(static)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := strings.TrimPrefix(r.URL.Path, "/static/")
+		if st, err := fs.Stat(static, name); err != nil || st.IsDir() || !fs.ValidPath(name) {
+			s.fail(w, r, shelf.Errorf(shelf.ENOTFOUND, "There is no file at this address."))
+			return
+		}
 		if r.URL.Query().Get("v") != "" {
 			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 		}

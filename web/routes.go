@@ -14,7 +14,7 @@ func (s *Server) routes() {
 	m.Handle("GET /metrics", s.metrics.handler())
 	m.HandleFunc("GET /api/openapi.yaml", s.openAPI)
 	m.HandleFunc("GET /problems/{slug}", s.problemDoc)
-	m.Handle("GET /static/", staticHandler())
+	m.Handle("GET /static/", s.staticHandler())
 	// note: browsers ask for /favicon.ico by themselves; it must not touch the
 	// session, or the login form's CSRF token could go stale.
 	m.HandleFunc("GET /favicon.ico", http.NotFound)

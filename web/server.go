@@ -141,6 +141,10 @@ func (s *Server) Busy() bool { return s.inFlight.Load() > 0 }
 // dispatch routes a request; what the router itself would answer with a
 // plain-text 404 or 405 is answered in Shelf's own formats instead.
 func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
+	if err := checkAddressUTF8(r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	if _, pattern := s.mux.Handler(r); pattern != "" {
 		s.mux.ServeHTTP(w, r)
 		return

@@ -80,6 +80,9 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"HoldKeepsItemFromPurge", testHoldKeepsItemFromPurge},
 		{"HoldKeepsUsersTrash", testHoldKeepsUsersTrash},
 		{"HoldsPlacedByAdminsAndAudited", testHoldsPlacedByAdminsAndAudited},
+		{"TextMustBeUTF8", testTextMustBeUTF8},
+		{"NamesRefuseInvisibleCharacters", testNamesRefuseInvisibleCharacters},
+		{"AuditHashBindsExactBytes", testAuditHashBindsExactBytes},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
