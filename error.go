@@ -3,6 +3,7 @@ package shelf
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes. Every layer speaks these; only the web layer turns them into
@@ -88,7 +89,10 @@ type Error struct {
 	Message  string
 	Fields   map[string]string
 	Blockers []Blocker
-	Err      error // the cause, for logs only; never shown to a user
+	// RetryAfter says, for ERATELIMIT and EUNAVAILABLE, how long to wait
+	// before trying again (0 when the rule has no figure).
+	RetryAfter time.Duration
+	Err        error // the cause, for logs only; never shown to a user
 }
 
 func (e *Error) Error() string {

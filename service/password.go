@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -50,9 +51,18 @@ func checkPassword(hash, password string) bool {
 	if err != nil {
 		return false
 	}
+	n := hashes.inFlight.Add(1)
+	defer hashes.inFlight.Add(-1)
+	hashes.run.Add(1)
+	for peak := hashes.peak.Load(); n > peak && !hashes.peak.CompareAndSwap(peak, n); peak = hashes.peak.Load() {
+	}
 	got := argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
+
+// hashes counts the password checks of this process: how many ran, how many
+// run now, and the most that ever ran at once (what Login's slots bound).
+var hashes struct{ run, inFlight, peak atomic.Int64 }
 
 // dummyHash is checked against when a login names no user, so that unknown
 // emails take as long as wrong passwords. It is made on first use, so that a

@@ -24,6 +24,7 @@ type Service struct {
 	photos    *photoSetup // nil without a directory of files
 	// webhookPrivate lets webhooks reach private addresses.
 	webhookPrivate bool
+	hashing        chan struct{} // one token per password hash running (see hashSlots)
 }
 
 // Option configures a Service.
@@ -35,7 +36,7 @@ func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = 
 
 // New returns a service over db.
 func New(db *store.DB, opts ...Option) *Service {
-	s := &Service{db: db, now: time.Now, newCohort: randomID, count: newCounters()}
+	s := &Service{db: db, now: time.Now, newCohort: randomID, count: newCounters(), hashing: make(chan struct{}, hashSlots)}
 	for _, o := range opts {
 		o(s)
 	}

@@ -89,13 +89,18 @@ func (s *Service) SetFlash(ctx context.Context, token, flash string) error {
 	})
 }
 
-// DeleteExpiredSessions removes sessions past either timeout.
+// DeleteExpiredSessions removes sessions past either timeout, and the
+// login throttle's windows that have ended.
 func (s *Service) DeleteExpiredSessions(ctx context.Context) (int64, error) {
 	now := s.Now()
 	var n int64
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
 		var err error
 		n, err = tx.DeleteExpiredSessions(ctx, now, now.Add(-SessionIdle))
+		if err != nil {
+			return err
+		}
+		_, err = tx.DeleteAttemptsBefore(ctx, now.Add(-LoginWindow))
 		return err
 	})
 	return n, err

@@ -108,3 +108,17 @@ func (s *Server) apiTransferItems(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, map[string]int64{"transferred": n})
 }
+
+// apiUnlockLogins lets a user whom failed logins locked out log in again.
+func (s *Server) apiUnlockLogins(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	if err := s.svc.UnlockLogins(r.Context(), actor(r), id); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

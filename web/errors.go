@@ -64,6 +64,9 @@ func (s *Server) problemFor(r *http.Request, err error) (problem, *httpError) {
 		if code == shelf.EUNAVAILABLE {
 			he = &httpError{code: code, retryAfter: 5}
 		}
+		if e := shelf.AsError(err); e != nil && e.RetryAfter > 0 {
+			he = &httpError{code: code, retryAfter: retrySeconds(e.RetryAfter)}
+		}
 		if statusOf(code) >= 500 {
 			s.log.Error("request failed", "request_id", info.id, "method", r.Method, "path", r.URL.Path, "err", err)
 		}

@@ -187,3 +187,17 @@ func (s *Server) transferItems(w http.ResponseWriter, r *http.Request) {
 	s.setFlash(r, flash{Kind: "success", Text: "Transferred " + countPhrase(int(n), "item", "items") + " to " + recipient + "."})
 	redirect(w, r, "/admin/users/"+itoa(id)+"/delete")
 }
+
+// unlockLogins lets a user whom failed logins locked out log in again.
+func (s *Server) unlockLogins(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.pathIDOr400(w, r)
+	if !ok {
+		return
+	}
+	if err := s.svc.UnlockLogins(r.Context(), actor(r), id); err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	s.setFlash(r, flash{Kind: "success", Text: "Their failed logins are forgotten; they can log in again."})
+	redirect(w, r, "/admin/users")
+}

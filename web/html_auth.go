@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"time"
 
 	"shelf"
 )
@@ -44,14 +43,8 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, info := r.Context(), infoFrom(r)
 	email, password := field(r, "email"), r.PostForm.Get("password")
-	addr, now := remoteAddr(r), time.Now()
-	if blocked, wait := s.logins.blocked(email, addr, now); blocked {
-		s.htmlError(w, r, rateLimited(wait))
-		return
-	}
-	u, err := s.svc.Authenticate(ctx, email, password)
+	u, err := s.svc.Login(ctx, email, password, remoteAddr(r))
 	if shelf.ErrorCode(err) == shelf.EUNAUTHORIZED {
-		s.logins.fail(email, addr, now)
 		info.refused = true
 		s.render(w, r, http.StatusUnauthorized, "login", "Log in", loginForm{Email: email, Message: loginFailed})
 		return
@@ -60,7 +53,6 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.htmlError(w, r, err)
 		return
 	}
-	s.logins.succeed(email)
 	if info.token != "" {
 		if err := s.svc.EndSession(ctx, info.token); err != nil {
 			s.htmlError(w, r, err)

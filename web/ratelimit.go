@@ -3,7 +3,6 @@ package web
 import (
 	"math"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
@@ -76,81 +75,4 @@ func (s *Server) limitDestructive(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-// loginThrottle counts failed logins per account and per address in a window.
-type loginThrottle struct {
-	mu       sync.Mutex
-	window   time.Duration
-	perAcct  int
-	perAddr  int
-	failures map[string]*failWindow
-}
-
-type failWindow struct {
-	n     int
-	start time.Time
-}
-
-func newLoginThrottle() *loginThrottle {
-	return &loginThrottle{window: 15 * time.Minute, perAcct: 5, perAddr: 20, failures: map[string]*failWindow{}}
-}
-
-func (t *loginThrottle) keys(email, addr string) (string, string) {
-	return "acct:" + strings.ToLower(strings.TrimSpace(email)), "addr:" + addr
-}
-
-// blocked says whether a login attempt must wait, and how long.
-func (t *loginThrottle) blocked(email, addr string, now time.Time) (bool, time.Duration) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	ka, kr := t.keys(email, addr)
-	for _, k := range []struct {
-		key   string
-		limit int
-	}{{ka, t.perAcct}, {kr, t.perAddr}} {
-		if f, ok := t.failures[k.key]; ok {
-			if now.Sub(f.start) > t.window {
-				delete(t.failures, k.key)
-				continue
-			}
-			if f.n >= k.limit {
-				return true, t.window - now.Sub(f.start)
-			}
-		}
-	}
-	return false, 0
-}
-
-func (t *loginThrottle) fail(email, addr string, now time.Time) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if len(t.failures) > 100_000 {
-		for k, f := range t.failures {
-			if now.Sub(f.start) > t.window {
-				delete(t.failures, k)
-			}
-		}
-	}
-	ka, kr := t.keys(email, addr)
-	for _, k := range []string{ka, kr} {
-		f, ok := t.failures[k]
-		if !ok || now.Sub(f.start) > t.window {
-			f = &failWindow{start: now}
-			t.failures[k] = f
-		}
-		f.n++
-	}
-}
-
-func (t *loginThrottle) succeed(email string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	ka, _ := t.keys(email, "")
-	delete(t.failures, ka)
-}
-
-func rateLimited(wait time.Duration) error {
-	return &httpError{code: shelf.ERATELIMIT, retryAfter: retrySeconds(wait),
-		msg: "Too many failed logins; wait a while and try again."}
 }

@@ -47,7 +47,6 @@ type Server struct {
 	rd          *renderer
 	metrics     *metrics
 	destructive *limiter
-	logins      *loginThrottle
 	events      *events.Broker
 	handler     http.Handler
 	patterns    []string // every route pattern, in the order registered
@@ -76,7 +75,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{svc: cfg.Service, log: cfg.Logger, cfg: cfg, mux: http.NewServeMux(), rd: rd, logins: newLoginThrottle(), events: cfg.Events}
+	s := &Server{svc: cfg.Service, log: cfg.Logger, cfg: cfg, mux: http.NewServeMux(), rd: rd, events: cfg.Events}
 	if cfg.RateLimit > 0 {
 		s.destructive = newLimiter(cfg.RateLimit, 2*cfg.RateLimit)
 	}

@@ -1,0 +1,11 @@
+package service
+
+// HashStats reports how many password checks ran since the last
+// ResetHashStats, and the most that ran at once.
+func HashStats() (run, peak int64) { return hashes.run.Load(), hashes.peak.Load() }
+
+// ResetHashStats starts the counts of HashStats afresh.
+func ResetHashStats() { hashes.run.Store(0); hashes.peak.Store(0) }
+
+// HashSlots is how many password checks may run at once.
+var HashSlots = hashSlots
