@@ -22,7 +22,7 @@ const (
 	LoginLimitPerAddress = 20
 	// hashWait is how long a login waits for a hashing slot before it is
 	// refused as busy.
-	hashWait = time.Second
+	hashWait = 3 * time.Second
 )
 
 // hashSlots bounds the passwords hashed at once: each Argon2id hash holds

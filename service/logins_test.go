@@ -89,9 +89,11 @@ func TestConcurrentLoginsAreCountedBeforeHashing(t *testing.T) {
 			return "ann@example.com", fmt.Sprint("guess", i), fmt.Sprintf("198.51.100.%d", i)
 		})
 		run, peak := service.HashStats()
-		if codes[shelf.EUNAUTHORIZED] != service.LoginLimitPerAccount || run != int64(service.LoginLimitPerAccount) ||
-			codes[shelf.ERATELIMIT] != 60-service.LoginLimitPerAccount {
-			t.Errorf("60 parallel wrong passwords for one account: %v and %d hashes; want %d refused after hashing, the rest throttled before",
+		// note: on a loaded machine a counted login may be refused as busy
+		// (its count given back) rather than hashed: at most the limit is.
+		if run > int64(service.LoginLimitPerAccount) || int64(codes[shelf.EUNAUTHORIZED]) != run ||
+			codes[shelf.EUNAUTHORIZED]+codes[shelf.ERATELIMIT] != 60 {
+			t.Errorf("60 parallel wrong passwords for one account: %v and %d hashes; want at most %d refused after hashing, the rest throttled before",
 				codes, run, service.LoginLimitPerAccount)
 		}
 		if peak > int64(service.HashSlots) {
@@ -103,8 +105,6 @@ func TestConcurrentLoginsAreCountedBeforeHashing(t *testing.T) {
 		codes = burst(t, svc, 200, func(i int) (string, string, string) {
 			return fmt.Sprintf("nobody%d@example.com", i), "guess", "203.0.113.9"
 		})
-		// note: past the hashing slots' wait, a counted login is refused as
-		// busy and its count given back; so at most the limit is hashed.
 		run, _ = service.HashStats()
 		if run > int64(service.LoginLimitPerAddress) || int64(codes[shelf.EUNAUTHORIZED]) != run ||
 			codes[shelf.EUNAUTHORIZED]+codes[shelf.ERATELIMIT] != 200 {

@@ -587,35 +587,62 @@ func TestAttackSessionFixation(t *testing.T) {
 		return ""
 	}
 
-	// A made-up session id is not adopted.
+	// A made-up session id is not adopted: the login page drops it.
 	victim := newBrowser()
 	victim.Jar.SetCookies(u, []*http.Cookie{{Name: sessionCookie, Value: "chosen-by-the-attacker", Path: "/"}})
 	e.csrfFrom(victim, "/login")
-	if got := cookieOf(victim); got == "chosen-by-the-attacker" || got == "" {
+	if got := cookieOf(victim); got != "" {
 		t.Errorf("a made-up session id was kept: %q", got)
 	}
 
-	// The attacker's own anonymous session, planted in the victim's browser.
+	// The attacker's own session, planted in the victim's browser, and the
+	// attacker's login form token with it.
 	attacker := newBrowser()
-	formToken := e.csrfFrom(attacker, "/login")
+	attackerToken := e.csrfFrom(attacker, "/login")
+	loginOf := func(c *http.Client) *http.Cookie {
+		for _, ck := range c.Jar.Cookies(u) {
+			if ck.Name == loginCookie {
+				return ck
+			}
+		}
+		return nil
+	}
+	res := e.sessionReq(attacker, "POST", "/login", "email=other%40example.com&password=password-other&csrf_token="+attackerToken)
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("the attacker's login: %d", res.status)
+	}
 	planted := cookieOf(attacker)
 	victim = newBrowser()
+	formToken := e.csrfFrom(victim, "/login")
 	victim.Jar.SetCookies(u, []*http.Cookie{{Name: sessionCookie, Value: planted, Path: "/"}})
-	res := e.sessionReq(victim, "POST", "/login", "email=owner%40example.com&password=password-owner&csrf_token="+formToken)
+	if loginOf(victim) == nil {
+		t.Fatal("the login page set no login cookie")
+	}
+	// note: with the attacker's live session planted, the form the victim
+	// posts is judged against that session's token, which the victim's page
+	// does not have: refused, and nothing logs the victim in as the attacker.
+	if res := e.sessionReq(victim, "POST", "/login", "email=owner%40example.com&password=password-owner&csrf_token="+formToken); res.status != http.StatusForbidden {
+		t.Fatalf("a login posted with a planted session: %d, want 403", res.status)
+	}
+	victim.Jar.SetCookies(u, []*http.Cookie{{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1}})
+	res = e.sessionReq(victim, "POST", "/login", "email=owner%40example.com&password=password-owner&csrf_token="+formToken)
 	if res.status != http.StatusSeeOther {
 		t.Fatalf("the victim's login: %d", res.status)
 	}
 	if got := cookieOf(victim); got == planted || got == "" {
 		t.Fatalf("the session id was not renewed at login: %q", got)
 	}
-	if res := e.sessionReq(attacker, "GET", "/api/v1/items", ""); res.status != http.StatusUnauthorized {
-		t.Errorf("the planted session after the victim's login: API answers %d, want 401", res.status)
+	if loginOf(victim) != nil {
+		t.Errorf("the login cookie outlived the login")
 	}
-	if res := e.sessionReq(attacker, "GET", "/items", ""); res.status != http.StatusSeeOther {
-		t.Errorf("the planted session after the victim's login: /items answers %d, want 303 to the login", res.status)
+	// The planted session is still the attacker's alone: the victim's login
+	// went into a new session, not into the one planted.
+	if res := e.sessionReq(attacker, "GET", "/api/v1/items", ""); res.status != http.StatusOK ||
+		strings.Contains(string(res.body), "Drill") || !strings.Contains(string(res.body), "Foreign thing") {
+		t.Errorf("the planted session after the victim's login: %d %s, want the attacker's own items only", res.status, res.body)
 	}
-	if res := e.sessionReq(victim, "GET", "/api/v1/items", ""); res.status != http.StatusOK {
-		t.Errorf("the victim's new session: %d, want 200", res.status)
+	if res := e.sessionReq(victim, "GET", "/api/v1/items", ""); res.status != http.StatusOK || !strings.Contains(string(res.body), "Drill") {
+		t.Errorf("the victim's new session: %d, want 200 with the victim's items", res.status)
 	}
 }
 

@@ -12,27 +12,34 @@ import (
 
 // TestSessionCookieFlags: the session cookie is HttpOnly and SameSite=Lax,
 // lives no longer than the session, is Secure exactly when --secure-cookies
-// is on, is renewed at login and cleared at logout.
+// is on, is made at login and cleared at logout. Before login, the login
+// form's cookie (its CSRF token, nothing stored) is HttpOnly,
+// SameSite=Strict, Secure likewise, and cleared at login.
 func TestSessionCookieFlags(t *testing.T) {
 	for _, secure := range []bool{false, true} {
 		e := newAPIEnv(t, func(c *Config) { c.SecureCookies = secure })
-		find := func(res *http.Response) *http.Cookie {
+		findNamed := func(res *http.Response, name string) *http.Cookie {
 			for _, c := range res.Cookies() {
-				if c.Name == sessionCookie {
+				if c.Name == name {
 					return c
 				}
 			}
 			return nil
 		}
-		check := func(what string, c *http.Cookie, maxAge int) {
+		find := func(res *http.Response) *http.Cookie { return findNamed(res, sessionCookie) }
+		checkAs := func(what string, c *http.Cookie, maxAge int, name string, site http.SameSite) {
 			t.Helper()
 			if c == nil {
-				t.Fatalf("secure=%v, %s: no %s cookie", secure, what, sessionCookie)
+				t.Fatalf("secure=%v, %s: no %s cookie", secure, what, name)
 			}
-			if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Secure != secure || c.Path != "/" || c.MaxAge != maxAge {
-				t.Errorf("secure=%v, %s: cookie %+v; want HttpOnly, SameSite=Lax, Secure=%v, Path=/, Max-Age=%d",
-					secure, what, c, secure, maxAge)
+			if !c.HttpOnly || c.SameSite != site || c.Secure != secure || c.Path != "/" || c.MaxAge != maxAge {
+				t.Errorf("secure=%v, %s: cookie %+v; want HttpOnly, SameSite=%v, Secure=%v, Path=/, Max-Age=%d",
+					secure, what, c, site, secure, maxAge)
 			}
+		}
+		check := func(what string, c *http.Cookie, maxAge int) {
+			t.Helper()
+			checkAs(what, c, maxAge, sessionCookie, http.SameSiteLaxMode)
 		}
 		lifetime := int(service.SessionLifetime.Seconds())
 
@@ -61,21 +68,22 @@ func TestSessionCookieFlags(t *testing.T) {
 			return res, csrf
 		}
 
-		// The login page gives an anonymous session (for its CSRF token).
+		// The login page gives the form's cookie, and no session.
 		res, token := send("GET", "/login", nil, nil)
-		anon := find(res)
-		check("login page", anon, lifetime)
+		if find(res) != nil {
+			t.Errorf("secure=%v: the login page set a session cookie", secure)
+		}
+		form := findNamed(res, loginCookie)
+		checkAs("login page", form, int(loginCookieAge.Seconds()), loginCookie, http.SameSiteStrictMode)
 
-		// Logging in renews the id.
-		res, _ = send("POST", "/login", anon, url.Values{"email": {"owner@example.com"}, "password": {"password-owner"}, "csrf_token": {token}})
+		// Logging in makes the session and clears the form's cookie.
+		res, _ = send("POST", "/login", form, url.Values{"email": {"owner@example.com"}, "password": {"password-owner"}, "csrf_token": {token}})
 		if res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("secure=%v, login: status %d, want 303", secure, res.StatusCode)
 		}
 		user := find(res)
 		check("login", user, lifetime)
-		if user.Value == anon.Value {
-			t.Errorf("secure=%v: the session id was not renewed at login", secure)
-		}
+		checkAs("login", findNamed(res, loginCookie), -1, loginCookie, http.SameSiteStrictMode)
 
 		// Logging out clears it.
 		_, token = send("GET", "/items", user, nil)

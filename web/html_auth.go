@@ -20,16 +20,19 @@ type loginForm struct {
 // else to the login page).
 func (s *Server) home(w http.ResponseWriter, r *http.Request) { redirect(w, r, "/items") }
 
-// loginPage shows the login form. A browser without a session gets an
-// anonymous one first, so that the form carries a CSRF token.
+// loginPage shows the login form. A browser without a session gets the
+// form's CSRF token in a cookie (see loginCookie), and no stored session.
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
-	if infoFrom(r).user != nil {
+	info := infoFrom(r)
+	if info.user != nil {
 		redirect(w, r, "/items")
 		return
 	}
-	if err := s.ensureSession(w, r); err != nil {
-		s.htmlError(w, r, err)
-		return
+	if info.session == nil {
+		if _, err := r.Cookie(sessionCookie); err == nil {
+			s.clearSessionCookie(w) // unknown or expired: no use to anyone
+		}
+		info.loginToken = s.loginToken(w, r)
 	}
 	s.render(w, r, http.StatusOK, "login", "Log in", loginForm{})
 }
@@ -65,6 +68,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.setSessionCookie(w, token)
+	s.clearLoginCookie(w)
 	redirect(w, r, "/items")
 }
 

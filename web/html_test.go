@@ -245,8 +245,8 @@ func TestHTMLLogin(t *testing.T) {
 	b := e.browser()
 	wantPage(t, "login htmlPage", b.get("/login"), http.StatusOK, `name="email"`, `name="password"`, `name="csrf_token"`)
 	before := b.sessionCookie()
-	if before == "" || b.csrf == "" {
-		t.Fatal("the login htmlPage gave no anonymous session or CSRF token")
+	if before != "" || b.csrf == "" {
+		t.Fatalf("the login page: session cookie %q and CSRF token %q; want no session (nothing stored) and a token", before, b.csrf)
 	}
 
 	wrong := b.post("/login", url.Values{"email": {"ann@example.com"}, "password": {"nope-nope"}})
@@ -260,7 +260,7 @@ func TestHTMLLogin(t *testing.T) {
 		t.Fatalf("session cookie not renewed at login: before %q, after %q", before, after)
 	}
 	if n := e.count(`SELECT count(*) FROM sessions WHERE user_id IS NULL`); n != 0 {
-		t.Errorf("the anonymous session outlived the login: %d left", n)
+		t.Errorf("%d anonymous sessions stored", n)
 	}
 	wantSeeOther(t, "login htmlPage when logged in", b.get("/login"), "/items")
 	wantPage(t, "items", b.get("/items"), http.StatusOK, "Ann")

@@ -23,6 +23,9 @@ type reqInfo struct {
 	session *shelf.Session
 	bearer  bool // authenticated with an API token
 	refused bool // an authorization or CSRF refusal, logged as such
+	// loginToken is the login form's CSRF token for a browser without a
+	// session (see loginCookie).
+	loginToken string
 }
 
 type ctxKey struct{}
@@ -281,8 +284,15 @@ func (s *Server) csrf(next http.Handler) http.Handler {
 			}
 			sent = r.PostForm.Get("csrf_token")
 		}
-		if info.session == nil || sent == "" ||
-			subtle.ConstantTimeCompare([]byte(sent), []byte(info.session.CSRFToken)) != 1 {
+		want := ""
+		if info.session != nil {
+			want = info.session.CSRFToken
+		} else if c, err := r.Cookie(loginCookie); err == nil && validLoginToken(c.Value) {
+			// note: only the login routes let a browser without a session
+			// this far (the others require a login first).
+			want, info.loginToken = c.Value, c.Value
+		}
+		if want == "" || sent == "" || subtle.ConstantTimeCompare([]byte(sent), []byte(want)) != 1 {
 			info.refused = true
 			s.csrfFailed(w, r)
 			return

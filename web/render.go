@@ -129,6 +129,8 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	pd := pageData{Title: title, User: info.user, RequestID: info.id, Page: data}
 	if info.session != nil {
 		pd.CSRFToken = info.session.CSRFToken
+	} else {
+		pd.CSRFToken = info.loginToken
 	}
 	if status < 300 {
 		pd.Flash = s.takeFlash(r)

@@ -1,8 +1,10 @@
 package web
 
 import (
+	"crypto/rand"
 	"encoding/json"
 	"net/http"
+	"time"
 
 	"shelf/service"
 )
@@ -26,20 +28,48 @@ func (s *Server) clearSessionCookie(w http.ResponseWriter) {
 	})
 }
 
-// ensureSession gives a browser without a session an anonymous one, so that
-// the login form has a CSRF token to carry.
-func (s *Server) ensureSession(w http.ResponseWriter, r *http.Request) error {
-	info := infoFrom(r)
-	if info.session != nil {
-		return nil
+// loginCookie carries the CSRF token of the login form to a browser that
+// has no session. It is a double-submit token: the form must send back what
+// the cookie holds, which a foreign site can neither read nor set (the
+// cross-origin layer refuses its posts before that, too). Nothing is stored
+// for it, so requests for the login page cannot fill the sessions table.
+const loginCookie = "shelf_login"
+
+// loginCookieAge is how long a login form stays usable.
+const loginCookieAge = 2 * time.Hour
+
+// loginToken gives a browser without a session the login form's CSRF token:
+// the one its login cookie holds, or a fresh one, set in the cookie now.
+func (s *Server) loginToken(w http.ResponseWriter, r *http.Request) string {
+	if c, err := r.Cookie(loginCookie); err == nil && validLoginToken(c.Value) {
+		return c.Value
 	}
-	token, ss, err := s.svc.StartSession(r.Context(), 0, "")
-	if err != nil {
-		return err
+	token := rand.Text()
+	http.SetCookie(w, &http.Cookie{
+		Name: loginCookie, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode,
+		Secure: s.cfg.SecureCookies, MaxAge: int(loginCookieAge.Seconds()),
+	})
+	return token
+}
+
+// validLoginToken reports whether a login cookie's value has the form that
+// loginToken gives (26 characters of base32), so that no other value, empty
+// or chosen, ever serves as a token.
+func validLoginToken(v string) bool {
+	if len(v) != 26 {
+		return false
 	}
-	info.token, info.session = token, &ss
-	s.setSessionCookie(w, token)
-	return nil
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; (c < 'A' || c > 'Z') && (c < '2' || c > '7') {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *Server) clearLoginCookie(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: "", Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, Secure: s.cfg.SecureCookies, MaxAge: -1})
 }
 
 // flash is a message shown once on the next page; after a delete it carries

@@ -24,7 +24,7 @@ type credentials struct {
 var csrfMeta = regexp.MustCompile(`<meta name="csrf-token" content="([^"]+)"`)
 
 // login logs in through Shelf's own pages, as a browser would (GET /login
-// for the pre-login session and its CSRF token, POST /login, then the CSRF
+// for the login form's cookie and CSRF token, POST /login, then the CSRF
 // token of the new session from a page), and creates an API token with that
 // session.
 func login(ctx context.Context, c *http.Client, base, email, password string) (credentials, error) {
@@ -51,7 +51,7 @@ func login(ctx context.Context, c *http.Client, base, email, password string) (c
 		return cr, fmt.Errorf("POST /login as %s: want 303, got %d (wrong --email or --password?)", email, resp.StatusCode)
 	}
 	cr.cookie = sessionCookie(resp)
-	if cr.cookie == "" {
+	if !strings.HasPrefix(cr.cookie, "shelf_session=") {
 		return cr, fmt.Errorf("POST /login: no new session cookie")
 	}
 	page, _, err = get(ctx, c, base+"/items", cr.cookie)
@@ -107,11 +107,18 @@ func get(ctx context.Context, c *http.Client, u, cookie string) (string, string,
 	return string(b), sessionCookie(resp), nil
 }
 
+// sessionCookie returns the session cookie a response set, or else the
+// login form's cookie (which carries its CSRF token before any session).
 func sessionCookie(resp *http.Response) string {
+	found := ""
 	for _, ck := range resp.Cookies() {
-		if ck.Name == "shelf_session" && ck.Value != "" {
+		switch {
+		case ck.Value == "":
+		case ck.Name == "shelf_session":
 			return ck.Name + "=" + ck.Value
+		case ck.Name == "shelf_login":
+			found = ck.Name + "=" + ck.Value
 		}
 	}
-	return ""
+	return found
 }
