@@ -14,8 +14,8 @@ func TestValidateName(t *testing.T) {
 		{"Drill", true},
 		{"Bohrmaschine für Holz", true},
 		{"ドリル", true},
-		{"می\u200cخواهم", true},          // U+200C, needed to write Persian
-		{"👩\u200d🔧 kit", true},           // U+200D joins the emoji
+		{"می\u200cخواهم", true},     // U+200C, needed to write Persian
+		{"👩\u200d🔧 kit", true},      // U+200D joins the emoji
 		{"a\tb", false},             // C0
 		{"a\x7fb", false},           // DEL
 		{"a\u0085b", false},         // C1 (next line)
