@@ -46,7 +46,7 @@ type Server struct {
 	mux         *http.ServeMux
 	rd          *renderer
 	metrics     *metrics
-	destructive *limiter
+	destructive *service.Limiter
 	events      *events.Broker
 	handler     http.Handler
 	patterns    []string // every route pattern, in the order registered
@@ -77,7 +77,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{svc: cfg.Service, log: cfg.Logger, cfg: cfg, mux: http.NewServeMux(), rd: rd, events: cfg.Events}
 	if cfg.RateLimit > 0 {
-		s.destructive = newLimiter(cfg.RateLimit, 2*cfg.RateLimit)
+		s.destructive = cfg.Service.DestructiveLimiter(cfg.RateLimit)
 	}
 	for _, p := range cfg.TrustedProxies {
 		prefix, err := parsePrefix(p)
