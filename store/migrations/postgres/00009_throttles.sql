@@ -11,9 +11,11 @@ CREATE TABLE login_attempts (
 CREATE INDEX login_attempts_window ON login_attempts (window_start);
 
 -- Token buckets of the per-user rate limit of destructive requests, where
--- several instances share one database (PostgreSQL); SQLite, served by one
--- process, keeps them in memory.
-CREATE TABLE rate_buckets (
+-- several instances share one database; SQLite, served by one process, keeps
+-- them in memory. Unlogged: taking a token writes no WAL, so it costs no
+-- flush to disk (a durable commit here costs milliseconds), and after a crash
+-- the buckets simply start full again.
+CREATE UNLOGGED TABLE rate_buckets (
     key    TEXT             PRIMARY KEY,
     tokens DOUBLE PRECISION NOT NULL,
     at     BIGINT           NOT NULL -- Unix microseconds
