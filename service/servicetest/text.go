@@ -41,7 +41,10 @@ func testTextMustBeUTF8(t *testing.T, f *Fixture) {
 		{"borrower", func() error { _, err := f.Svc.LendItem(f.Ctx, f.Alice, it.ID, bad, nil); return err }},
 		{"token name", func() error { _, _, err := f.Svc.CreateToken(f.Ctx, f.Alice, bad); return err }},
 		{"restore under a new name", func() error { _, err := f.Svc.RestoreItem(f.Ctx, f.Alice, gone.ID, bad); return err }},
-		{"reason", func() error { _, err := f.Svc.TrashItems(f.Ctx, f.Alice, []int64{it.ID}, shelf.Confirmation{Reason: bad}); return err }},
+		{"reason", func() error {
+			_, err := f.Svc.TrashItems(f.Ctx, f.Alice, []int64{it.ID}, shelf.Confirmation{Reason: bad})
+			return err
+		}},
 		{"user name", func() error {
 			_, err := f.Svc.AddUser(f.Ctx, service.NewUser{Email: "eve@example.com", Name: bad, Password: "a long password"})
 			return err
