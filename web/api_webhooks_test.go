@@ -1,6 +1,7 @@
 package web
 
 import (
+	"io"
 	"strings"
 	"testing"
 
@@ -81,6 +82,22 @@ func TestAPIWebhooks(t *testing.T) {
 		res, err := c.Get(e.ts.URL + e.expand("/webhooks/{webhook}/deliveries"))
 		if err != nil || res.StatusCode != 200 {
 			t.Fatalf("the delivery log page: want 200, got %v %v", res, err)
+		}
+		res.Body.Close()
+		res, err = c.Get(e.ts.URL + "/webhooks")
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 || !strings.Contains(string(page), "https://example.com/hook") || strings.Contains(string(page), "whsec_") ||
+			!strings.Contains(string(page), e.expand(`href="/webhooks/{webhook}/deliveries"`)) {
+			t.Fatalf("the webhooks page: want 200 listing the webhook with a link to its deliveries and no secret, got %d", res.StatusCode)
+		}
+		other, _ := e.sessionClient("other")
+		res, err = other.Get(e.ts.URL + e.expand("/webhooks/{webhook}/deliveries"))
+		if err != nil || res.StatusCode != 404 {
+			t.Fatalf("another member's delivery log page: want 404, got %v %v", res, err)
 		}
 		res.Body.Close()
 		if r := e.req("owner", "DELETE", "/api/v1/webhooks/{webhook}", ""); r.status != 204 || count() != 0 {

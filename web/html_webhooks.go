@@ -6,6 +6,16 @@ import (
 	"shelf"
 )
 
+// webhooksPage lists the user's webhooks, each with a link to its log.
+func (s *Server) webhooksPage(w http.ResponseWriter, r *http.Request) {
+	ws, err := s.svc.Webhooks(r.Context(), actor(r))
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "webhooks", "Webhooks", struct{ Webhooks []shelf.Webhook }{ws})
+}
+
 // webhookDeliveriesView is the data of a webhook's delivery log page.
 type webhookDeliveriesView struct {
 	Webhook    shelf.Webhook

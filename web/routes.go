@@ -68,6 +68,7 @@ func (s *Server) routes() {
 	m.Handle("GET /categories/{id}/delete", page(s.deleteCategoryPage))
 	m.Handle("POST /categories/{id}/delete", destroy(s.deleteCategory))
 
+	m.Handle("GET /webhooks", page(s.webhooksPage))
 	m.Handle("GET /webhooks/{id}/deliveries", page(s.webhookDeliveriesPage))
 
 	m.Handle("GET /tokens", page(s.tokensPage))

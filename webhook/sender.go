@@ -131,10 +131,13 @@ func (s *Sender) pass(ctx context.Context) {
 		if !claimed {
 			return
 		}
-		after = job.Webhook.ID
 		if job.Event.ID == 0 {
+			after = job.Webhook.ID // note: nothing to send; on to the next webhook
 			continue
 		}
+		// note: after a delivery the same webhook is claimed again, so that a
+		// backlog drains at the receiver's pace rather than one event per
+		// wake-up; a failed one is not due again until its backoff ends.
 		status, errText := s.send(ctx, job)
 		d, err := s.Service.FinishWebhookDelivery(context.WithoutCancel(ctx), job, status, errText)
 		if err != nil {

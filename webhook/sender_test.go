@@ -26,6 +26,7 @@ func TestMain(m *testing.M) { os.Exit(storetest.Main(m)) }
 type received struct {
 	id, timestamp, signature string
 	body                     []byte
+	at                       time.Time
 }
 
 // receiver is a loopback webhook receiver that answers with the statuses
@@ -38,12 +39,12 @@ type receiver struct {
 	arrived  chan struct{}
 }
 
-func newReceiver(t *testing.T, statuses ...int) *receiver {
+func newReceiver(t testing.TB, statuses ...int) *receiver {
 	rc := &receiver{statuses: statuses, arrived: make(chan struct{}, 100)}
 	rc.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		rc.mu.Lock()
-		rc.got = append(rc.got, received{r.Header.Get("webhook-id"), r.Header.Get("webhook-timestamp"), r.Header.Get("webhook-signature"), b})
+		rc.got = append(rc.got, received{r.Header.Get("webhook-id"), r.Header.Get("webhook-timestamp"), r.Header.Get("webhook-signature"), b, time.Now()})
 		status := 200
 		if len(rc.statuses) > 0 {
 			status, rc.statuses = rc.statuses[0], rc.statuses[1:]
@@ -56,7 +57,7 @@ func newReceiver(t *testing.T, statuses ...int) *receiver {
 	return rc
 }
 
-func (rc *receiver) wait(t *testing.T, n int, what string) []received {
+func (rc *receiver) wait(t testing.TB, n int, what string) []received {
 	t.Helper()
 	deadline := time.After(15 * time.Second)
 	for {
@@ -84,7 +85,7 @@ func forEachEngine(t *testing.T, f func(t *testing.T, open func(t *testing.T) *s
 
 // startSender runs a sender over db (with its own service, which may
 // reach private addresses when private is true) until the test ends.
-func startSender(t *testing.T, db *store.DB, clock func() time.Time, private bool) {
+func startSender(t testing.TB, db *store.DB, clock func() time.Time, private bool) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Sender{Service: service.New(db, service.WithClock(clock), service.WithWebhookPrivate(private)), Poll: 50 * time.Millisecond}
