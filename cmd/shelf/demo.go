@@ -2,21 +2,48 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"io"
+	"net"
+	"net/netip"
+	"strings"
 	"time"
 
 	"shelf"
 	"shelf/service"
 )
 
-// Demo logins, printed by serve --demo.
+// Demo logins, printed by serve --demo. Their passwords are made afresh for
+// each database and printed once, when it is seeded: fixed ones would let
+// anyone who has read this file into every demo that is reachable.
 const (
-	demoAdminEmail     = "admin@example.com"
-	demoAdminPassword  = "shelf-demo-admin"
-	demoMemberEmail    = "member@example.com"
-	demoMemberPassword = "shelf-demo-member"
+	demoAdminEmail  = "admin@example.com"
+	demoMemberEmail = "member@example.com"
 )
+
+// demoPassword returns a new random password (128 bits, in base32).
+func demoPassword() string { return strings.ToLower(rand.Text()) }
+
+// checkDemoAddr refuses to serve demo logins on an address other than
+// loopback, unless the operator says so: a demo's logins are printed on a
+// terminal, and its data is made up to be deleted.
+func checkDemoAddr(addr string, public bool) error {
+	if public {
+		return nil
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return usageError{fmt.Sprintf("--addr %q: %v", addr, err)}
+	}
+	if host == "localhost" {
+		return nil
+	}
+	if ip, err := netip.ParseAddr(host); err == nil && ip.Unmap().IsLoopback() {
+		return nil
+	}
+	return usageError{fmt.Sprintf("--demo serves made-up data and prints its logins; it listens on loopback only (--addr 127.0.0.1:PORT), not on %q, unless --demo-public is given", addr)}
+}
 
 // seedDemo fills an empty database with a demo admin, a member and sample data
 // (items with notes, a loan, categories, something in the Trash). A database
@@ -30,11 +57,12 @@ func seedDemo(ctx context.Context, svc *service.Service, out io.Writer) error {
 		fmt.Fprintln(out, "The database already has users; --demo added nothing.")
 		return nil
 	}
-	admin, err := svc.AddUser(ctx, service.NewUser{Email: demoAdminEmail, Name: "Ada Admin", Password: demoAdminPassword, Role: shelf.RoleAdmin})
+	adminPassword, memberPassword := demoPassword(), demoPassword()
+	admin, err := svc.AddUser(ctx, service.NewUser{Email: demoAdminEmail, Name: "Ada Admin", Password: adminPassword, Role: shelf.RoleAdmin})
 	if err != nil {
 		return err
 	}
-	member, err := svc.AddUser(ctx, service.NewUser{Email: demoMemberEmail, Name: "Max Member", Password: demoMemberPassword, Role: shelf.RoleMember})
+	member, err := svc.AddUser(ctx, service.NewUser{Email: demoMemberEmail, Name: "Max Member", Password: memberPassword, Role: shelf.RoleMember})
 	if err != nil {
 		return err
 	}
@@ -44,8 +72,8 @@ func seedDemo(ctx context.Context, svc *service.Service, out io.Writer) error {
 			return err
 		}
 	}
-	fmt.Fprintf(out, "Demo data created. Log in as\n  %s / %s (admin)\n  %s / %s (member)\n",
-		demoAdminEmail, demoAdminPassword, demoMemberEmail, demoMemberPassword)
+	fmt.Fprintf(out, "Demo data created. Log in as (these passwords are shown only now)\n  %s / %s (admin)\n  %s / %s (member)\n",
+		demoAdminEmail, adminPassword, demoMemberEmail, memberPassword)
 	return nil
 }
 

@@ -28,13 +28,19 @@ func TestEndToEnd(t *testing.T) {
 			func(string) string { return "" }, strings.NewReader(""), outW, io.Discard)
 		outW.Close()
 	}()
-	base := ""
+	base, adminPassword := "", ""
 	sc := bufio.NewScanner(outR)
 	for sc.Scan() {
+		if pw, ok := strings.CutSuffix(strings.TrimPrefix(sc.Text(), "  "+demoAdminEmail+" / "), " (admin)"); ok {
+			adminPassword = pw
+		}
 		if addr, ok := strings.CutPrefix(sc.Text(), "Shelf is listening on "); ok {
 			base = addr
 			break
 		}
+	}
+	if len(adminPassword) < 20 {
+		t.Fatalf("serve --demo printed no admin password of 20 characters or more: %q", adminPassword)
 	}
 	if base == "" {
 		t.Fatalf("server did not start: %v", <-done)
@@ -78,7 +84,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	_, loginPage := get("/login")
-	if st, loc := post("/login", url.Values{"email": {"Admin@Example.com"}, "password": {demoAdminPassword}}, csrf(loginPage)); st != 303 || loc != "/items" {
+	if st, loc := post("/login", url.Values{"email": {"Admin@Example.com"}, "password": {adminPassword}}, csrf(loginPage)); st != 303 || loc != "/items" {
 		t.Fatalf("login: %d → %q", st, loc)
 	}
 	_, items := get("/items")

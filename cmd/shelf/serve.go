@@ -30,7 +30,8 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	proxies := fs.String("trusted-proxies", "", "comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed")
 	secure := fs.Bool("secure-cookies", false, "mark cookies Secure (serve over HTTPS)")
 	rateLimit := fs.Float64("rate-limit", 100, "destructive requests per second per user (bursts of twice that); 0 turns it off")
-	demo := fs.Bool("demo", false, "on an empty database, create a demo admin, a member and sample data")
+	demo := fs.Bool("demo", false, "on an empty database, create a demo admin, a member and sample data (loopback addresses only)")
+	demoPublic := fs.Bool("demo-public", false, "allow --demo on an address other than loopback")
 	allowPrivate := fs.Bool("webhook-allow-private", false, "let webhooks reach loopback, private and link-local addresses")
 	purgeEvery := fs.Duration("purge-interval", time.Minute, "how often the retention purge looks for old items")
 	anchorEvery := fs.Duration("audit-anchor-interval", time.Minute, "how often an audit.anchor event binds the audit lanes' heads (when any moved)")
@@ -47,6 +48,11 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	}
 	if *rateLimit < 0 {
 		return usageError{"--rate-limit cannot be negative"}
+	}
+	if *demo {
+		if err := checkDemoAddr(*addr, *demoPublic); err != nil {
+			return err
+		}
 	}
 	log := slog.New(slog.NewJSONHandler(env.stderr, nil))
 	gc := gctune.Apply(env.getenv)
