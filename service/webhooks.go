@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"shelf"
 	"shelf/store"
@@ -91,8 +92,14 @@ func (s *Service) CreateWebhook(ctx context.Context, a shelf.Actor, in WebhookIn
 			types = append(types, t)
 		}
 	}
-	if len(in.Description) > 1000 {
+	switch {
+	case !utf8.ValidString(in.Description):
+		fields["description"] = "The description must be valid UTF-8 text."
+	case len(in.Description) > 1000:
 		fields["description"] = "At most 1,000 characters."
+	case strings.ContainsFunc(in.Description, shelf.NotInName):
+		// note: the description is how a webhook is named in lists.
+		fields["description"] = "The description cannot contain control characters or invisible formatting characters."
 	}
 	if len(fields) > 0 {
 		return shelf.Webhook{}, shelf.Invalid(fields)

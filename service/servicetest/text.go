@@ -115,6 +115,14 @@ func testNamesRefuseInvisibleCharacters(t *testing.T, f *Fixture) {
 			WantCode(t, tc.do(), shelf.EINVALID, fmt.Sprintf("%s %+q", tc.what, bad))
 		}
 	}
+	// A webhook is named by its description.
+	for _, bad := range []string{"Alerts\u202e", "Alerts\xff", "a\u2066b"} {
+		_, err := f.Svc.CreateWebhook(f.Ctx, f.Alice, service.WebhookInput{URL: "https://example.com/hook",
+			Events: []string{shelf.ActionItemTrash}, Description: bad})
+		if e := shelf.AsError(err); e == nil || e.Code != shelf.EINVALID || e.Fields["description"] == "" {
+			t.Errorf("webhook description %+q: %v, want %s naming the description", bad, err, shelf.EINVALID)
+		}
+	}
 	if n := f.Count("SELECT count(*) FROM items WHERE name <> 'Lamp' AND name <> 'Rug'"); n != 0 {
 		t.Errorf("items: want none but the fixture's, got %d more", n)
 	}
