@@ -93,13 +93,20 @@
   // often before their own response has updated the page; an event is
   // applied once that response has had time to land, so that what this tab
   // did is never announced as done elsewhere.
+  // An event that a newer one about the same item overtook meanwhile (a
+  // delete here, undone at once) is dropped: the page already shows the end.
   const SETTLE_MS = 800;
+  const latest = new Map();
   const source = new EventSource('/api/v1/events' + (all ? '?all=1' : ''));
   for (const [type, handle] of Object.entries(handlers)) {
     source.addEventListener(type, (msg) => {
       let ev;
       try { ev = JSON.parse(msg.data); } catch { return; }
-      setTimeout(() => handle(ev), SETTLE_MS);
+      const key = `${ev.entity_type}:${ev.entity_id}`;
+      latest.set(key, ev.id);
+      setTimeout(() => {
+        if (latest.get(key) === ev.id) handle(ev);
+      }, SETTLE_MS);
     });
   }
   document.documentElement.dataset.liveReady = 'true';
