@@ -55,6 +55,18 @@ type AuditEvent struct {
 	HashFormat int `json:"hash_format"`
 }
 
+// MarshalJSON writes the text fields an event may lack (cohort, request id,
+// remote address) as null rather than "".
+func (e AuditEvent) MarshalJSON() ([]byte, error) {
+	type plain AuditEvent
+	return json.Marshal(struct {
+		plain
+		Cohort     *string `json:"cohort"`
+		RequestID  *string `json:"request_id"`
+		RemoteAddr *string `json:"remote_addr"`
+	}{plain(e), NullString(e.Cohort), NullString(e.RequestID), NullString(e.RemoteAddr)})
+}
+
 // AuditFilter selects audit events; zero fields match everything.
 type AuditFilter struct {
 	ActorID    *int64

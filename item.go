@@ -79,6 +79,7 @@ type ItemFilter struct {
 	CategoryID *int64
 	After      string // the cursor of the previous page
 	Limit      int
+	Cohort     string // the Trash only: the items of one delete request
 }
 
 // MaxSearchLen is the longest search text, in bytes.

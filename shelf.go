@@ -31,6 +31,9 @@ type Actor struct {
 	Role       Role
 	RequestID  string
 	RemoteAddr string
+	// ByToken says the request was authenticated by an API token rather
+	// than a logged-in session.
+	ByToken bool
 }
 
 // IsAdmin reports whether the actor may act on anything.

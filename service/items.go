@@ -175,6 +175,9 @@ func (s *Service) Items(ctx context.Context, a shelf.Actor, f shelf.ItemFilter, 
 	if err := requireUser(a); err != nil {
 		return shelf.ItemPage{}, err
 	}
+	if err := AllOwners(a, allOwners); err != nil {
+		return shelf.ItemPage{}, err
+	}
 	if err := f.Validate(); err != nil {
 		return shelf.ItemPage{}, err
 	}

@@ -68,6 +68,33 @@ func (s *Service) Loans(ctx context.Context, a shelf.Actor, itemID int64) ([]she
 	return ls, err
 }
 
+// Loan returns one loan of a live item the actor may see.
+func (s *Service) Loan(ctx context.Context, a shelf.Actor, id int64) (shelf.Loan, error) {
+	if err := requireUser(a); err != nil {
+		return shelf.Loan{}, err
+	}
+	var l shelf.Loan
+	err := s.db.Read(ctx, func(tx *store.Tx) error {
+		if id <= 0 {
+			return notFound("Loan")
+		}
+		var err error
+		l, err = tx.Loan(ctx, id)
+		if shelf.ErrorCode(err) == shelf.ENOTFOUND {
+			return notFound("Loan")
+		} else if err != nil {
+			return err
+		}
+		if _, err := peekItem(ctx, tx, a, l.ItemID, false); shelf.ErrorCode(err) == shelf.ENOTFOUND {
+			return notFound("Loan")
+		} else if err != nil {
+			return err
+		}
+		return nil
+	})
+	return l, err
+}
+
 // ReturnLoan marks a loan returned. Returning it twice is ELOANRETURNED.
 func (s *Service) ReturnLoan(ctx context.Context, a shelf.Actor, id int64) (shelf.Loan, error) {
 	if err := requireUser(a); err != nil {

@@ -38,22 +38,46 @@ func (s *Service) DestructiveLimiter(rate float64) *Limiter {
 // Take takes one token of key's bucket. When there is none it is
 // ERATELIMIT, with RetryAfter saying when one will be there.
 func (l *Limiter) Take(ctx context.Context, key string) error {
+	_, err := l.TakeQuota(ctx, key)
+	return err
+}
+
+// Quota is the limit as the RateLimit headers state it: Limit requests per
+// Window seconds, Remaining of them left, whole again in Reset seconds.
+type Quota struct {
+	Limit, Window, Remaining, Reset int
+}
+
+// TakeQuota is Take, and also says what is left of the quota (on a refusal
+// too). The quota is the bucket's rate: its burst is extra headroom, so
+// Remaining never says more than Limit.
+func (l *Limiter) TakeQuota(ctx context.Context, key string) (Quota, error) {
 	now := l.now()
 	var ok bool
+	var left float64
 	var wait time.Duration
 	if l.db != nil {
 		var err error
-		if ok, wait, err = l.db.TakeToken(ctx, key, l.rate, l.burst, now); err != nil {
-			return err
+		if ok, left, wait, err = l.db.TakeToken(ctx, key, l.rate, l.burst, now); err != nil {
+			return Quota{}, err
 		}
 	} else {
-		ok, wait = l.mem.take(key, l.rate, l.burst, now)
+		ok, left, wait = l.mem.take(key, l.rate, l.burst, now)
+	}
+	q := Quota{Limit: int(l.rate), Window: 1}
+	if l.rate < 1 {
+		q.Limit, q.Window = 1, int(math.Ceil(1/l.rate))
+	}
+	q.Remaining = min(q.Limit, int(math.Max(0, math.Floor(left))))
+	if q.Remaining < q.Limit {
+		q.Reset = int(math.Ceil((float64(q.Limit) - left) / l.rate))
 	}
 	if !ok {
-		return &shelf.Error{Code: shelf.ERATELIMIT, RetryAfter: wait,
+		q.Remaining, q.Reset = 0, max(1, int(math.Ceil(wait.Seconds())))
+		return q, &shelf.Error{Code: shelf.ERATELIMIT, RetryAfter: wait,
 			Message: "Too many deletions at once; wait a moment and try again."}
 	}
-	return nil
+	return q, nil
 }
 
 // memBuckets are token buckets in memory.
@@ -68,7 +92,7 @@ type bucket struct {
 	at     time.Time
 }
 
-func (m *memBuckets) take(key string, rate, burst float64, now time.Time) (bool, time.Duration) {
+func (m *memBuckets) take(key string, rate, burst float64, now time.Time) (bool, float64, time.Duration) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if now.Sub(m.lastSweep) > time.Minute {
@@ -89,7 +113,7 @@ func (m *memBuckets) take(key string, rate, burst float64, now time.Time) (bool,
 	b.at = now
 	if b.tokens >= 1 {
 		b.tokens--
-		return true, 0
+		return true, b.tokens, 0
 	}
-	return false, time.Duration((1 - b.tokens) / rate * float64(time.Second))
+	return false, b.tokens, time.Duration((1 - b.tokens) / rate * float64(time.Second))
 }

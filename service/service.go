@@ -90,6 +90,16 @@ func requireAdmin(a shelf.Actor) error {
 	return nil
 }
 
+// AllOwners decides a list's "everyone's" switch (?all=1): only an admin
+// sees everyone's things; a member who asks is refused (EFORBIDDEN) rather
+// than silently shown their own.
+func AllOwners(a shelf.Actor, all bool) error {
+	if all && !a.IsAdmin() {
+		return shelf.Errorf(shelf.EFORBIDDEN, "Only an administrator may list everyone's things.")
+	}
+	return nil
+}
+
 // ownerScope is the owner a listing is restricted to: the actor's own things,
 // or everyone's when an admin asks for all.
 func ownerScope(a shelf.Actor, allOwners bool) *int64 {

@@ -30,6 +30,11 @@ func (s *Service) CreateToken(ctx context.Context, a shelf.Actor, name string) (
 	if err := requireUser(a); err != nil || a.UserID == 0 {
 		return shelf.APIToken{}, "", shelf.Errorf(shelf.EUNAUTHORIZED, "Please log in.")
 	}
+	if a.ByToken {
+		// note: a token that could mint tokens would outlive its own
+		// revocation through the tokens it made.
+		return shelf.APIToken{}, "", shelf.Errorf(shelf.ENEEDSESSION, "Tokens are made from a logged-in session, not with another token.")
+	}
 	name = strings.TrimSpace(name)
 	if msg := shelf.ValidateName(name); msg != "" {
 		return shelf.APIToken{}, "", shelf.Invalid(map[string]string{"name": msg})
@@ -91,6 +96,27 @@ func (s *Service) Tokens(ctx context.Context, a shelf.Actor) ([]shelf.APIToken, 
 		ts = []shelf.APIToken{}
 	}
 	return ts, err
+}
+
+// Token returns one of the actor's tokens, without its secret (an admin may
+// see anyone's).
+func (s *Service) Token(ctx context.Context, a shelf.Actor, id int64) (shelf.APIToken, error) {
+	if err := requireUser(a); err != nil {
+		return shelf.APIToken{}, err
+	}
+	var tk shelf.APIToken
+	err := s.db.Read(ctx, func(tx *store.Tx) error {
+		if id <= 0 {
+			return notFound("Token")
+		}
+		var err error
+		tk, err = tx.Token(ctx, id)
+		if shelf.ErrorCode(err) == shelf.ENOTFOUND || (err == nil && !canSee(a, tk.UserID)) {
+			return notFound("Token")
+		}
+		return err
+	})
+	return tk, err
 }
 
 // DeleteToken revokes one of the actor's tokens (an admin may revoke anyone's).

@@ -318,6 +318,9 @@ func (s *Service) Trash(ctx context.Context, a shelf.Actor, f shelf.ItemFilter, 
 	if err := requireUser(a); err != nil {
 		return shelf.ItemPage{}, err
 	}
+	if err := AllOwners(a, allOwners); err != nil {
+		return shelf.ItemPage{}, err
+	}
 	if err := f.Validate(); err != nil {
 		return shelf.ItemPage{}, err
 	}

@@ -208,6 +208,10 @@ func (t *Tx) TrashedItems(ctx context.Context, owner *int64, f shelf.ItemFilter)
 		where = append(where, "category_id = ?")
 		args = append(args, *f.CategoryID)
 	}
+	if f.Cohort != "" {
+		where = append(where, "deleted_cohort = ?")
+		args = append(args, f.Cohort)
+	}
 	args = append(args, limit+1)
 	rows, err := t.query(ctx, `SELECT `+itemColumns+` FROM items WHERE `+strings.Join(where, " AND ")+
 		` ORDER BY deleted_at DESC, id DESC LIMIT ?`, args...)

@@ -13,7 +13,7 @@ import (
 // moment, so none can spend a token another has spent. It reports false and
 // how long until a token is there when there is none. Only PostgreSQL keeps
 // buckets in the database.
-func (db *DB) TakeToken(ctx context.Context, key string, rate, burst float64, now time.Time) (bool, time.Duration, error) {
+func (db *DB) TakeToken(ctx context.Context, key string, rate, burst float64, now time.Time) (bool, float64, time.Duration, error) {
 	at := now.UnixMicro()
 	// note: an instance whose clock is behind must not take tokens back, so
 	// the time since the last take is never negative.
@@ -25,16 +25,16 @@ func (db *DB) TakeToken(ctx context.Context, key string, rate, burst float64, no
 		WHERE LEAST($2, b.tokens + GREATEST(0, $3 - b.at) / 1e6 * $4) >= 1
 		RETURNING tokens`, key, burst, at, rate).Scan(&left)
 	if err == nil {
-		return true, 0, nil
+		return true, left, 0, nil
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
-		return false, 0, db.dialect.mapErr(err)
+		return false, 0, 0, db.dialect.mapErr(err)
 	}
 	var tokens float64
 	var last int64
 	if err := db.write.QueryRowContext(ctx, `SELECT tokens, at FROM rate_buckets WHERE key = $1`, key).Scan(&tokens, &last); err != nil {
-		return false, 0, db.dialect.mapErr(err)
+		return false, 0, 0, db.dialect.mapErr(err)
 	}
 	tokens = min(burst, tokens+float64(max(0, at-last))/1e6*rate)
-	return false, time.Duration((1 - tokens) / rate * float64(time.Second)), nil
+	return false, tokens, time.Duration((1 - tokens) / rate * float64(time.Second)), nil
 }

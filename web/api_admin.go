@@ -52,10 +52,8 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	res := auditResponse{Events: page.Events}
-	if page.Next != "" {
-		res.Next = &page.Next
-	}
+	res := auditResponse{Events: page.Events, Next: nextCursor(page.Next)}
+	s.setNextLink(w, r, page.Next)
 	writeJSON(w, http.StatusOK, res)
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"shelf"
+	"shelf/service"
 )
 
 // listResponse is a page of items (live or trashed).
@@ -29,7 +30,7 @@ func pageResponse(p shelf.ItemPage) listResponse {
 // itemFilter reads limit, after, q and category from the query string.
 func itemFilter(r *http.Request) (shelf.ItemFilter, bool, error) {
 	q := r.URL.Query()
-	f := shelf.ItemFilter{Query: strings.TrimSpace(q.Get("q")), After: q.Get("after")}
+	f := shelf.ItemFilter{Query: strings.TrimSpace(q.Get("q")), After: q.Get("after"), Cohort: q.Get("cohort")}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > shelf.MaxPageSize {
@@ -44,8 +45,37 @@ func itemFilter(r *http.Request) (shelf.ItemFilter, bool, error) {
 		}
 		f.CategoryID = &id
 	}
-	all := q.Get("all") == "true" || q.Get("all") == "1"
-	return f, all, nil
+	all, err := allParam(r)
+	return f, all, err
+}
+
+// allParam reads a list's ?all= switch: 1 or true, 0 or false.
+func allParam(r *http.Request) (bool, error) {
+	switch r.URL.Query().Get("all") {
+	case "", "0", "false":
+		return false, nil
+	case "1", "true":
+		return true, nil
+	}
+	return false, shelf.Errorf(shelf.EMALFORMED, "all must be 1, true, 0 or false.")
+}
+
+// checkAll refuses a member's ?all=1 on any API read with 403, as the
+// service decides, so that no list silently shows less than was asked.
+func (s *Server) checkAll(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && r.URL.Query().Has("all") {
+			all, err := allParam(r)
+			if err == nil {
+				err = service.AllOwners(actor(r), all)
+			}
+			if err != nil {
+				s.apiError(w, r, err)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 func (s *Server) apiListItems(w http.ResponseWriter, r *http.Request) {
@@ -59,6 +89,7 @@ func (s *Server) apiListItems(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
+	s.setNextLink(w, r, page.Next)
 	writeJSON(w, http.StatusOK, pageResponse(page))
 }
 

@@ -40,7 +40,7 @@ func (s *Server) apiAddNote(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	w.Header().Set("Location", "/api/v1/items/"+itoa(id)+"/notes")
+	w.Header().Set("Location", "/api/v1/notes/"+itoa(n.ID))
 	writeJSON(w, http.StatusCreated, n)
 }
 
@@ -113,7 +113,7 @@ func (s *Server) apiLendItem(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	w.Header().Set("Location", "/api/v1/items/"+itoa(id)+"/loans")
+	w.Header().Set("Location", "/api/v1/loans/"+itoa(l.ID))
 	writeJSON(w, http.StatusCreated, l)
 }
 

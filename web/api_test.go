@@ -4,9 +4,13 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
 
 	"shelf"
 	"shelf/service"
@@ -459,12 +463,8 @@ func TestAPIAdminAndTokens(t *testing.T) {
 				}
 			}},
 		{name: "tokens list", as: "owner", method: "GET", path: "/api/v1/tokens", status: 200, want: []string{`"name":"tests"`}},
-		{name: "token create", as: "owner", method: "POST", path: "/api/v1/tokens", body: `{"name":"ci"}`, status: 201, want: []string{`"token":"shelf_`},
-			after: func(t *testing.T, e *apiEnv) {
-				if e.count(`SELECT count(*) FROM api_tokens WHERE secret_hash LIKE 'shelf_%'`) != 0 {
-					t.Error("a secret is stored in clear")
-				}
-			}},
+		{name: "token create with a token", as: "owner", method: "POST", path: "/api/v1/tokens", body: `{"name":"ci"}`, status: 403,
+			want: []string{`"code":"session_required"`}, unchanged: true},
 		{name: "token delete other's", as: "other", method: "DELETE", path: "/api/v1/tokens/{owner_token}", status: 404, unchanged: true},
 		{name: "token delete own", as: "owner", method: "DELETE", path: "/api/v1/tokens/{owner_token}", status: 204,
 			after: func(t *testing.T, e *apiEnv) {
@@ -535,6 +535,73 @@ func TestAPIRateLimit(t *testing.T) {
 	// another user's budget is their own
 	if res := e.req("other", "DELETE", "/api/v1/items/999999", ""); res.status != 404 {
 		t.Errorf("other user limited too: %d", res.status)
+	}
+}
+
+// TestOpenAPIConventions holds every operation of the document to the API's
+// conventions: a unique operationId; 400, 401, 403, 405 and 503 everywhere;
+// 404 with an id; 413, 415 and 422 with a body; 429 and the RateLimit
+// headers on each destructive route (read from routes.go, so a new one
+// cannot be forgotten); integer path ids from 1.
+func TestOpenAPIConventions(t *testing.T) {
+	doc, err := loadOpenAPI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile("routes.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	destructive := map[string]bool{}
+	for _, m := range regexp.MustCompile(`"(\w+) (/api/\S+)", api\w*Destroy\(`).FindAllStringSubmatch(string(src), -1) {
+		destructive[m[1]+" "+m[2]] = true
+	}
+	if len(destructive) < 5 {
+		t.Fatalf("found %d destructive routes in routes.go", len(destructive))
+	}
+	ids := map[string]string{}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			name := method + " " + path
+			if op.OperationID == "" {
+				t.Errorf("%s has no operationId", name)
+			} else if other, ok := ids[op.OperationID]; ok {
+				t.Errorf("%s and %s share the operationId %s", name, other, op.OperationID)
+			}
+			ids[op.OperationID] = name
+			need := []int{400, 401, 403, 405, 503}
+			if strings.Contains(path, "{id}") {
+				need = append(need, 404)
+			}
+			if op.RequestBody != nil {
+				need = append(need, 413, 415, 422)
+			}
+			if destructive[name] {
+				need = append(need, 429)
+			}
+			for _, code := range need {
+				if op.Responses.Status(code) == nil {
+					t.Errorf("%s does not list %d", name, code)
+				}
+			}
+			if destructive[name] {
+				for code, res := range op.Responses.Map() {
+					if strings.HasPrefix(code, "2") && (res.Value.Headers["RateLimit"] == nil || res.Value.Headers["RateLimit-Policy"] == nil) {
+						t.Errorf("%s → %s does not document the RateLimit headers", name, code)
+					}
+				}
+			}
+			params := append(openapi3.Parameters{}, item.Parameters...)
+			params = append(params, op.Parameters...)
+			for _, p := range params {
+				if p.Value.In == "path" && p.Value.Name == "id" {
+					s := p.Value.Schema.Value
+					if !s.Type.Is("integer") || s.Min == nil || *s.Min != 1 {
+						t.Errorf("%s: path id is not an integer from 1", name)
+					}
+				}
+			}
+		}
 	}
 }
 

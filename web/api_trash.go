@@ -18,23 +18,26 @@ func (s *Server) apiListTrash(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	res := trashResponse{Items: make([]trashedItem, len(page.Items))}
+	res := trashResponse{Items: make([]trashedItem, len(page.Items)), Next: nextCursor(page.Next)}
 	for i, it := range page.Items {
-		res.Items[i] = trashedItem{Item: it, DeletedAt: it.DeletedAt, DeletedBy: it.DeletedBy}
+		res.Items[i] = asTrashed(it)
 	}
-	if page.Next != "" {
-		res.Next = &page.Next
-	}
+	s.setNextLink(w, r, page.Next)
 	writeJSON(w, http.StatusOK, res)
 }
 
-// trashedItem is an item as the Trash lists it: deleted_at and deleted_by are
-// always there, deleted_by null once the user who trashed it is deleted.
-// (These fields shadow the item's own, which live items leave out.)
+// trashedItem is an item as the Trash lists it: deleted_at, deleted_by and
+// cohort are always there, deleted_by null once the user who trashed it is
+// deleted. (These fields shadow the item's own, which live items leave out.)
 type trashedItem struct {
 	shelf.Item
 	DeletedAt *time.Time `json:"deleted_at"`
 	DeletedBy *int64     `json:"deleted_by"`
+	Cohort    *string    `json:"cohort"`
+}
+
+func asTrashed(it shelf.Item) trashedItem {
+	return trashedItem{Item: it, DeletedAt: it.DeletedAt, DeletedBy: it.DeletedBy, Cohort: shelf.NullString(it.Cohort)}
 }
 
 type trashResponse struct {

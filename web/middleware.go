@@ -42,7 +42,7 @@ func actor(r *http.Request) shelf.Actor {
 	info := infoFrom(r)
 	a := shelf.Actor{RequestID: info.id, RemoteAddr: remoteAddr(r)}
 	if info.user != nil {
-		a.UserID, a.Role = info.user.ID, info.user.Role
+		a.UserID, a.Role, a.ByToken = info.user.ID, info.user.Role, info.bearer
 	}
 	return a
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"math"
 	"net/http"
 	"time"
@@ -20,7 +21,14 @@ func (s *Server) limitDestructive(next http.Handler) http.Handler {
 		if u := infoFrom(r).user; u != nil {
 			key = "user:" + itoa(u.ID)
 		}
-		if err := s.destructive.Take(r.Context(), key); err != nil {
+		q, err := s.destructive.TakeQuota(r.Context(), key)
+		if q.Limit > 0 {
+			// note: the structured-field syntax of
+			// draft-ietf-httpapi-ratelimit-headers (-09 and later).
+			w.Header().Set("RateLimit-Policy", fmt.Sprintf(`"default";q=%d;w=%d`, q.Limit, q.Window))
+			w.Header().Set("RateLimit", fmt.Sprintf(`"default";r=%d;t=%d`, q.Remaining, q.Reset))
+		}
+		if err != nil {
 			s.fail(w, r, err)
 			return
 		}

@@ -86,7 +86,7 @@ func (s *Server) routes() {
 	m.Handle("POST /admin/holds/{id}/release", admin(s.releaseHold))
 
 	// The JSON API: a session cookie (with the CSRF header) or a Bearer token.
-	api := func(h http.HandlerFunc) http.Handler { return chain(h, s.withAPIAuth, s.requireLogin, s.csrf) }
+	api := func(h http.HandlerFunc) http.Handler { return chain(h, s.withAPIAuth, s.requireLogin, s.checkAll, s.csrf) }
 	apiDestroy := func(h http.HandlerFunc) http.Handler {
 		return chain(h, s.withAPIAuth, s.requireLogin, s.csrf, s.limitDestructive)
 	}
@@ -110,13 +110,16 @@ func (s *Server) routes() {
 	m.Handle("GET /api/v1/trash/{id}/impact", api(s.apiPurgeImpact))
 	m.Handle("POST /api/v1/trash/{id}/restore", apiDestroy(s.apiRestoreItem))
 	m.Handle("POST /api/v1/trash/restore", apiDestroy(s.apiRestoreCohort))
+	m.Handle("GET /api/v1/trash/{id}", api(s.apiGetTrashed))
 	m.Handle("DELETE /api/v1/trash/{id}", apiDestroy(s.apiPurgeItem))
 
 	m.Handle("GET /api/v1/items/{id}/notes", api(s.apiListNotes))
 	m.Handle("POST /api/v1/items/{id}/notes", api(s.apiAddNote))
+	m.Handle("GET /api/v1/notes/{id}", api(s.apiGetNote))
 	m.Handle("DELETE /api/v1/notes/{id}", apiDestroy(s.apiDeleteNote))
 	m.Handle("GET /api/v1/items/{id}/loans", api(s.apiListLoans))
 	m.Handle("POST /api/v1/items/{id}/loans", api(s.apiLendItem))
+	m.Handle("GET /api/v1/loans/{id}", api(s.apiGetLoan))
 	m.Handle("POST /api/v1/loans/{id}/return", api(s.apiReturnLoan))
 
 	m.Handle("GET /api/v1/items/{id}/photos", api(s.apiListPhotos))
@@ -126,6 +129,7 @@ func (s *Server) routes() {
 
 	m.Handle("GET /api/v1/categories", api(s.apiListCategories))
 	m.Handle("POST /api/v1/categories", api(s.apiCreateCategory))
+	m.Handle("GET /api/v1/categories/{id}", api(s.apiGetCategory))
 	m.Handle("GET /api/v1/categories/{id}/impact", api(s.apiCategoryImpact))
 	m.Handle("DELETE /api/v1/categories/{id}", apiDestroy(s.apiDeleteCategory))
 
@@ -148,6 +152,7 @@ func (s *Server) routes() {
 
 	m.Handle("GET /api/v1/tokens", api(s.apiListTokens))
 	m.Handle("POST /api/v1/tokens", api(s.apiCreateToken))
+	m.Handle("GET /api/v1/tokens/{id}", api(s.apiGetToken))
 	m.Handle("DELETE /api/v1/tokens/{id}", apiDestroy(s.apiDeleteToken))
 }
 
