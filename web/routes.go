@@ -86,7 +86,9 @@ func (s *Server) routes() {
 	m.Handle("POST /admin/holds/{id}/release", admin(s.releaseHold))
 
 	// The JSON API: a session cookie (with the CSRF header) or a Bearer token.
-	api := func(h http.HandlerFunc) http.Handler { return chain(h, s.withAPIAuth, s.requireLogin, s.checkAll, s.csrf) }
+	api := func(h http.HandlerFunc) http.Handler {
+		return chain(h, s.withAPIAuth, s.requireLogin, s.checkAll, s.csrf)
+	}
 	apiDestroy := func(h http.HandlerFunc) http.Handler {
 		return chain(h, s.withAPIAuth, s.requireLogin, s.csrf, s.limitDestructive)
 	}
