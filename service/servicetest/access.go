@@ -107,14 +107,19 @@ func testMemberGetsNotFound(t *testing.T, f *Fixture) {
 	_, err = f.Svc.CreateItem(ctx, bob, shelf.ItemInput{Name: "New", CategoryID: &o.category.ID})
 	WantCode(t, err, shelf.EINVALID, "Bob creates an item in Alice's category")
 
-	// Listings hold only Bob's own.
-	page, err := f.Svc.Items(ctx, bob, shelf.ItemFilter{}, true)
-	WantCode(t, err, "", "Bob lists items, asking for everyone's")
+	// Asking for everyone's is refused, not silently narrowed; listings
+	// hold only Bob's own.
+	_, err = f.Svc.Items(ctx, bob, shelf.ItemFilter{}, true)
+	WantCode(t, err, shelf.EFORBIDDEN, "Bob lists items, asking for everyone's")
+	_, err = f.Svc.Trash(ctx, bob, shelf.ItemFilter{}, true)
+	WantCode(t, err, shelf.EFORBIDDEN, "Bob lists the Trash, asking for everyone's")
+	page, err := f.Svc.Items(ctx, bob, shelf.ItemFilter{}, false)
+	WantCode(t, err, "", "Bob lists items")
 	if ids := itemIDs(page.Items); len(ids) != 1 || ids[0] != bobsItem.ID {
 		t.Errorf("Bob's item list: want only [%d], got %v", bobsItem.ID, ids)
 	}
-	trash, err := f.Svc.Trash(ctx, bob, shelf.ItemFilter{}, true)
-	WantCode(t, err, "", "Bob lists the Trash, asking for everyone's")
+	trash, err := f.Svc.Trash(ctx, bob, shelf.ItemFilter{}, false)
+	WantCode(t, err, "", "Bob lists the Trash")
 	if len(trash.Items) != 0 {
 		t.Errorf("Bob's Trash: want empty, got %v", itemIDs(trash.Items))
 	}
