@@ -542,7 +542,8 @@ func TestAPIRateLimit(t *testing.T) {
 // conventions: a unique operationId; 400, 401, 403, 405 and 503 everywhere;
 // 404 with an id; 413, 415 and 422 with a body; 429 and the RateLimit
 // headers on each destructive route (read from routes.go, so a new one
-// cannot be forgotten); integer path ids from 1.
+// cannot be forgotten); Idempotency-Key, 409 and 422 on every POST; integer
+// path ids from 1.
 func TestOpenAPIConventions(t *testing.T) {
 	doc, err := loadOpenAPI()
 	if err != nil {
@@ -578,6 +579,12 @@ func TestOpenAPIConventions(t *testing.T) {
 			}
 			if destructive[name] {
 				need = append(need, 429)
+			}
+			if method == http.MethodPost {
+				need = append(need, 409, 422)
+				if op.Parameters.GetByInAndName("header", "Idempotency-Key") == nil {
+					t.Errorf("%s does not take Idempotency-Key", name)
+				}
 			}
 			for _, code := range need {
 				if op.Responses.Status(code) == nil {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"net/http"
 
 	"shelf"
@@ -10,7 +11,7 @@ import (
 type createdToken struct {
 	ID    int64  `json:"id"`
 	Name  string `json:"name"`
-	Token string `json:"token"`
+	Token *string `json:"token"` // null when an Idempotency-Key replays the answer
 }
 
 func (s *Server) apiListTokens(w http.ResponseWriter, r *http.Request) {
@@ -36,7 +37,10 @@ func (s *Server) apiCreateToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", "/api/v1/tokens/"+itoa(tk.ID))
-	writeJSON(w, http.StatusCreated, createdToken{ID: tk.ID, Name: tk.Name, Token: secret})
+	// note: the secret is shown once; a replay of this answer under an
+	// Idempotency-Key has the token without it.
+	infoFrom(r).replayBody, _ = json.Marshal(createdToken{ID: tk.ID, Name: tk.Name})
+	writeJSON(w, http.StatusCreated, createdToken{ID: tk.ID, Name: tk.Name, Token: &secret})
 }
 
 func (s *Server) apiDeleteToken(w http.ResponseWriter, r *http.Request) {

@@ -26,6 +26,9 @@ type reqInfo struct {
 	// loginToken is the login form's CSRF token for a browser without a
 	// session (see loginCookie).
 	loginToken string
+	// replayBody, when set, is what a replay of this request's answer
+	// sends instead of its body (a created token's, without the secret).
+	replayBody []byte
 }
 
 type ctxKey struct{}

@@ -85,18 +85,19 @@ func (s *Server) routes() {
 	m.Handle("POST /admin/holds", admin(s.placeHold))
 	m.Handle("POST /admin/holds/{id}/release", admin(s.releaseHold))
 
-	// The JSON API: a session cookie (with the CSRF header) or a Bearer token.
+	// The JSON API: a session cookie (with the CSRF header) or a Bearer
+	// token; every POST honours Idempotency-Key.
 	api := func(h http.HandlerFunc) http.Handler {
-		return chain(h, s.withAPIAuth, s.requireLogin, s.checkAll, s.csrf)
+		return chain(h, s.withAPIAuth, s.requireLogin, s.checkAll, s.csrf, s.idempotent)
 	}
 	apiDestroy := func(h http.HandlerFunc) http.Handler {
-		return chain(h, s.withAPIAuth, s.requireLogin, s.csrf, s.limitDestructive)
+		return chain(h, s.withAPIAuth, s.requireLogin, s.csrf, s.limitDestructive, s.idempotent)
 	}
 	apiAdmin := func(h http.HandlerFunc) http.Handler {
-		return chain(h, s.withAPIAuth, s.requireLogin, s.csrf, s.requireAdmin)
+		return chain(h, s.withAPIAuth, s.requireLogin, s.csrf, s.requireAdmin, s.idempotent)
 	}
 	apiAdminDestroy := func(h http.HandlerFunc) http.Handler {
-		return chain(h, s.withAPIAuth, s.requireLogin, s.csrf, s.requireAdmin, s.limitDestructive)
+		return chain(h, s.withAPIAuth, s.requireLogin, s.csrf, s.requireAdmin, s.limitDestructive, s.idempotent)
 	}
 
 	m.Handle("GET /api/v1/items", api(s.apiListItems))
