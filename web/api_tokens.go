@@ -9,8 +9,8 @@ import (
 
 // createdToken is the one response that carries a token's secret.
 type createdToken struct {
-	ID    int64  `json:"id"`
-	Name  string `json:"name"`
+	ID    int64   `json:"id"`
+	Name  string  `json:"name"`
 	Token *string `json:"token"` // null when an Idempotency-Key replays the answer
 }
 
