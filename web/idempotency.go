@@ -3,7 +3,10 @@ package web
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"strconv"
 
@@ -22,13 +25,32 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		body, err := readBody(w, r)
-		if err != nil {
-			s.apiError(w, r, err)
+		limit, compared := int64(maxBody), []byte(nil)
+		mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if mt == "multipart/form-data" {
+			limit = maxUpload
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			tl := tooLarge()
+			if mt == "multipart/form-data" {
+				tl = &httpError{code: shelf.ETOOLARGE, msg: fmt.Sprintf("The upload is larger than %d MiB.", shelf.MaxPhotoBytes>>20)}
+			}
+			s.apiError(w, r, tl)
+			return
+		} else if err != nil {
+			s.apiError(w, r, shelf.Errorf(shelf.EMALFORMED, "The request body could not be read."))
 			return
 		}
+		compared = body
+		if b := params["boundary"]; mt == "multipart/form-data" && b != "" {
+			// note: a client picks a new boundary for each send; a retry
+			// of the same upload is the same request.
+			compared = bytes.ReplaceAll(body, []byte(b), []byte("boundary"))
+		}
 		a, route := actor(r), r.Method+" "+r.URL.Path
-		replay, err := s.svc.ClaimIdempotencyKey(r.Context(), a, route, key, body)
+		replay, err := s.svc.ClaimIdempotencyKey(r.Context(), a, route, key, compared)
 		if err != nil {
 			s.apiError(w, r, err)
 			return

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"shelf/internal/testimage"
 )
 
 // exec runs a statement on the test database.
@@ -180,6 +182,28 @@ func TestAPIIdempotentTokenKeepsNoSecret(t *testing.T) {
 			if strings.Contains(string(b), secret.Token) {
 				t.Error("the token's secret is stored with its idempotency key")
 			}
+		}
+	})
+}
+
+// TestAPIIdempotentPhotoUpload: a retried upload (a new multipart boundary,
+// the same photo) replays the first answer and stores one photo.
+func TestAPIIdempotentPhotoUpload(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, open func(*testing.T, ...func(*Config)) *apiEnv) {
+		e := open(t)
+		img := testimage.EXIFJPEG(64, 48, 1)
+		send := func() response {
+			body, ct := multipartFile("file", "photo.jpg", img)
+			return e.req("owner", "POST", "/api/v1/items/{item}/photos", body, "Content-Type", ct, "Idempotency-Key", "upload-1")
+		}
+		first, again := send(), send()
+		if first.status != http.StatusCreated || again.status != http.StatusCreated || string(first.body) != string(again.body) ||
+			again.header.Get("Idempotent-Replayed") != "true" {
+			t.Fatalf("upload twice with a key: %d %s then %d %s (replayed %q)", first.status, first.body, again.status, again.body,
+				again.header.Get("Idempotent-Replayed"))
+		}
+		if n := e.count(`SELECT count(*) FROM photos WHERE item_id = ?`, e.ids["item"]); n != 1 {
+			t.Errorf("%d photos after a retried upload, want 1", n)
 		}
 	})
 }
