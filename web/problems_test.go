@@ -21,19 +21,26 @@ func TestProblemCodesAreDocumented(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var declared []string
+	var declared, blockerTypes []string
 	ast.Inspect(f, func(n ast.Node) bool {
 		vs, ok := n.(*ast.ValueSpec)
 		if !ok {
 			return true
 		}
 		for i, name := range vs.Names {
-			if !strings.HasPrefix(name.Name, "E") || i >= len(vs.Values) {
+			if i >= len(vs.Values) {
 				continue
 			}
-			if lit, ok := vs.Values[i].(*ast.BasicLit); ok && lit.Kind == token.STRING {
-				code, _ := strconv.Unquote(lit.Value)
-				declared = append(declared, code)
+			lit, ok := vs.Values[i].(*ast.BasicLit)
+			if !ok || lit.Kind != token.STRING {
+				continue
+			}
+			v, _ := strconv.Unquote(lit.Value)
+			switch {
+			case strings.HasPrefix(name.Name, "Block"):
+				blockerTypes = append(blockerTypes, v)
+			case strings.HasPrefix(name.Name, "E"):
+				declared = append(declared, v)
 			}
 		}
 		return true
@@ -62,6 +69,15 @@ func TestProblemCodesAreDocumented(t *testing.T) {
 	slices.Sort(enum)
 	if !slices.Equal(enum, ProblemCodes()) {
 		t.Errorf("openapi.yaml's Problem code enum\n%v\nwant\n%v", enum, ProblemCodes())
+	}
+	var types []string
+	for _, v := range doc.Components.Schemas["Blocker"].Value.Properties["type"].Value.Enum {
+		types = append(types, v.(string))
+	}
+	slices.Sort(types)
+	slices.Sort(blockerTypes)
+	if !slices.Equal(types, blockerTypes) {
+		t.Errorf("openapi.yaml's Blocker type enum %v, want the shelf package's %v", types, blockerTypes)
 	}
 }
 
