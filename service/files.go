@@ -53,10 +53,10 @@ func (s *Service) filesQueued() {
 	}
 }
 
-// RemoveQueuedFiles works through up to limit queued file removals in one
-// transaction: a file that no photo row names (live or in the Trash) is
-// removed from the directory, and either way it leaves the queue. It
-// returns how many files it removed and how many entries it took.
+// RemoveQueuedFiles works through up to limit due file removals: a file
+// that no photo row names (live or in the Trash) is removed from the
+// directory, and either way its entry leaves the queue. It returns how many
+// files it removed and how many entries it took.
 //
 // A crash after a file is removed but before the commit leaves its entry
 // queued; the next run finds the file gone, which is no error. On
@@ -70,34 +70,52 @@ func (s *Service) RemoveQueuedFiles(ctx context.Context, limit int) (removed, ta
 	if limit <= 0 {
 		limit = FileRemovalBatch
 	}
+	// note: in three steps, so that no transaction waits for the disk: the
+	// files are unlinked under their locks in one transaction, their
+	// removal is made durable after it commits, and only then do their
+	// entries leave the queue, unless an upload queued them again meanwhile.
+	// A crash before the last step leaves the entries to be done again.
+	var entries []store.QueuedFile
+	var unlinked []string
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
-		removed, taken = 0, 0
-		hashes, err := tx.QueuedFileRemovals(ctx, s.Now(), limit)
-		if err != nil {
+		removed, unlinked = 0, nil
+		var err error
+		if entries, err = tx.QueuedFileRemovals(ctx, s.Now(), limit); err != nil {
 			return err
 		}
-		var unlinked []string
-		for _, h := range hashes {
-			gone, err := unlinkUnreferenced(ctx, tx, files, h)
+		for _, q := range entries {
+			gone, err := unlinkUnreferenced(ctx, tx, files, q.SHA256)
 			if err != nil {
 				return err
 			}
 			if gone {
 				removed++
-				unlinked = append(unlinked, h)
+				unlinked = append(unlinked, q.SHA256)
 			}
-			if err := tx.DoneFileRemoval(ctx, h); err != nil {
-				return err
-			}
-			taken++
 		}
-		// note: durable before the queue entries go, at the commit.
-		return files.Sync(unlinked)
+		return nil
 	})
 	if err != nil {
 		return 0, 0, err
 	}
-	return removed, taken, nil
+	if err := files.Sync(unlinked); err != nil {
+		return 0, 0, err
+	}
+	if len(entries) == 0 {
+		return 0, 0, nil
+	}
+	err = s.db.Write(ctx, func(tx *store.Tx) error {
+		for _, q := range entries {
+			if err := tx.DoneFileRemovalIfSame(ctx, q); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, 0, err
+	}
+	return removed, len(entries), nil
 }
 
 // removeUnreferenced removes the file of hash, durably, within tx and under

@@ -121,16 +121,18 @@ func (s *Service) AddPhoto(ctx context.Context, a shelf.Actor, itemID int64, ope
 	sum := sha256.Sum256(img.Full)
 	p := shelf.Photo{ItemID: itemID, SHA256: hex.EncodeToString(sum[:]), ContentType: img.FullType, ThumbType: img.ThumbType,
 		Width: img.Width, Height: img.Height, Bytes: int64(len(img.Full)), CreatedAt: s.Now()}
-	// note: the file is queued for removal before it is written, due after
-	// the grace, and taken off the queue by the commit of its row: a crash
-	// between the write and that commit leaves no file that nothing names.
-	if err := s.db.Write(ctx, func(tx *store.Tx) error {
-		now := s.Now()
-		return tx.QueueFileRemoval(ctx, p.SHA256, now, now.Add(s.photos.grace))
-	}); err != nil {
-		return shelf.Photo{}, err
-	}
 	for attempt := 1; ; attempt++ {
+		// note: the file is queued for removal before it is written, due
+		// after the grace, and taken off the queue by the commit of its
+		// row: a crash between the write and that commit leaves no file
+		// that nothing names. (Again on each attempt: the removal that made
+		// an attempt fail took the entry.)
+		if err := s.db.Write(ctx, func(tx *store.Tx) error {
+			now := s.Now()
+			return tx.QueueFileRemoval(ctx, p.SHA256, now, now.Add(s.photos.grace))
+		}); err != nil {
+			return shelf.Photo{}, err
+		}
 		wrote, err := files.Put(p.SHA256, img.Full, img.Thumb)
 		if err != nil {
 			return shelf.Photo{}, storageError(err)

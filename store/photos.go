@@ -189,29 +189,50 @@ func (t *Tx) PurgePhoto(ctx context.Context, id int64) (bool, error) {
 // item, before the purge cascades to the photos.
 func (t *Tx) QueueItemFiles(ctx context.Context, itemID int64, at time.Time) error {
 	_, err := t.exec(ctx, `INSERT INTO file_removals (sha256, queued_at, due_at)
-		SELECT DISTINCT sha256, ?, ? FROM photos WHERE item_id = ?
-		ON CONFLICT (sha256) DO UPDATE SET due_at = excluded.due_at WHERE file_removals.due_at > excluded.due_at`, ts(at), ts(at), itemID)
+		SELECT DISTINCT sha256, ?, ? FROM photos WHERE item_id = ?`+requeue, ts(at), ts(at), itemID)
 	return err
 }
+
+// requeue is what queueing a hash already queued does: the entry takes the
+// new queued_at (so that a worker that read the old one leaves it queued)
+// and the earlier of the two due times.
+const requeue = ` ON CONFLICT (sha256) DO UPDATE SET queued_at = excluded.queued_at,
+	due_at = CASE WHEN excluded.due_at < file_removals.due_at THEN excluded.due_at ELSE file_removals.due_at END`
 
 // QueueFileRemoval queues one file for removal once no row names it, due at
 // a time (an earlier time wins over a later one already queued).
 func (t *Tx) QueueFileRemoval(ctx context.Context, sha string, at, due time.Time) error {
-	_, err := t.exec(ctx, `INSERT INTO file_removals (sha256, queued_at, due_at) VALUES (?, ?, ?)
-		ON CONFLICT (sha256) DO UPDATE SET due_at = excluded.due_at WHERE file_removals.due_at > excluded.due_at`,
+	_, err := t.exec(ctx, `INSERT INTO file_removals (sha256, queued_at, due_at) VALUES (?, ?, ?)`+requeue,
 		sha, ts(at), ts(due))
 	return err
 }
 
-// QueuedFileRemovals returns up to limit hashes due for removal at now,
+// QueuedFile is one entry of the file-removal queue.
+type QueuedFile struct {
+	SHA256   string
+	QueuedAt string // as stored: DoneFileRemovalIfSame compares it
+}
+
+// QueuedFileRemovals returns up to limit entries due for removal at now,
 // oldest first, locked; on PostgreSQL another worker skips them (SKIP
 // LOCKED).
-func (t *Tx) QueuedFileRemovals(ctx context.Context, now time.Time, limit int) ([]string, error) {
-	rows, err := t.query(ctx, `SELECT sha256 FROM file_removals WHERE due_at <= ? ORDER BY due_at, sha256 LIMIT ?`+t.d.skipLocked(), ts(now), limit)
+func (t *Tx) QueuedFileRemovals(ctx context.Context, now time.Time, limit int) ([]QueuedFile, error) {
+	rows, err := t.query(ctx, `SELECT sha256, queued_at FROM file_removals WHERE due_at <= ? ORDER BY due_at, sha256 LIMIT ?`+t.d.skipLocked(), ts(now), limit)
 	if err != nil {
 		return nil, err
 	}
-	return all(rows, scanString)
+	return all(rows, func(s interface{ Scan(...any) error }) (QueuedFile, error) {
+		var q QueuedFile
+		err := s.Scan(&q.SHA256, &q.QueuedAt)
+		return q, err
+	})
+}
+
+// DoneFileRemovalIfSame takes an entry off the queue unless it was queued
+// again since it was read (its queued_at changed).
+func (t *Tx) DoneFileRemovalIfSame(ctx context.Context, q QueuedFile) error {
+	_, err := t.exec(ctx, `DELETE FROM file_removals WHERE sha256 = ? AND queued_at = ?`, q.SHA256, q.QueuedAt)
+	return err
 }
 
 func scanString(s interface{ Scan(...any) error }) (string, error) {
