@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"image/jpeg"
 	"io"
+	"log/slog"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -22,6 +23,7 @@ import (
 	"shelf/filestore"
 	"shelf/imaging"
 	"shelf/internal/testimage"
+	"shelf/purge"
 	"shelf/service"
 )
 
@@ -113,7 +115,8 @@ func BenchmarkAddPhoto(b *testing.B) {
 }
 
 // BenchmarkPurgeWithPhotos purges 1,000 items with 3 photos each (3,000
-// files) as the retention purge does (batches of 100 items), with the
+// files) as the retention purge does (purge.Job: batches of 10, yielding
+// while reads are in flight), with the
 // removal worker running as shelf serve runs it (woken by each batch's
 // commit, working while the purge goes on), while four readers list another
 // user's first page of items, 200 times a second in all. It reports the
@@ -162,13 +165,14 @@ func BenchmarkPurgeWithPhotos(b *testing.B) {
 			}
 			e.seedItems(b, "live", 200, false)
 			stopBase := make(chan struct{})
-			base := readLoad(e.benchEnv, stopBase)
+			base := readLoad(e.benchEnv, stopBase, new(atomic.Int64))
 			time.Sleep(3 * time.Second)
 			close(stopBase)
 			baseline := base()
 
 			stop := make(chan struct{})
-			during := readLoad(e.benchEnv, stop)
+			var busy atomic.Int64
+			during := readLoad(e.benchEnv, stop, &busy)
 			// The removal worker, as shelf serve runs it: woken by each
 			// purge batch's commit, it works while the purge goes on.
 			var removed atomic.Int64
@@ -191,9 +195,12 @@ func BenchmarkPurgeWithPhotos(b *testing.B) {
 			}()
 			b.StartTimer()
 			start := time.Now()
-			n, err := e.svc.PurgeTrashedBefore(e.ctx, shelf.System("bench"), time.Now(), service.DefaultPurgeBatch, nil)
-			if err != nil || n != len(e.items) {
-				b.Fatalf("purged %d items (%v), want %d", n, err, len(e.items))
+			// note: the retention purge as shelf serve runs it, yielding
+			// between its batches while reads are in flight.
+			job := &purge.Job{Service: e.svc, Retention: time.Hour, Busy: func() bool { return busy.Load() > 0 },
+				Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+			if n := job.Once(e.ctx); n != len(e.items) {
+				b.Fatalf("purged %d items, want %d", n, len(e.items))
 			}
 			committed := time.Now()
 			for removed.Load() < 3000 {
@@ -222,7 +229,7 @@ func BenchmarkPurgeWithPhotos(b *testing.B) {
 // at 200 requests a second in all (as the retention purge's load test is),
 // until stop closes; the function it returns waits for them and gives their
 // latencies.
-func readLoad(e *benchEnv, stop chan struct{}) func() []time.Duration {
+func readLoad(e *benchEnv, stop chan struct{}, busy *atomic.Int64) func() []time.Duration {
 	var mu sync.Mutex
 	var lat []time.Duration
 	var wg sync.WaitGroup
@@ -241,9 +248,11 @@ func readLoad(e *benchEnv, stop chan struct{}) func() []time.Duration {
 				case <-tick.C:
 				}
 				t0 := time.Now()
+				busy.Add(1)
 				if _, err := e.svc.Items(context.Background(), e.admin, shelf.ItemFilter{Limit: 50}, false); err != nil {
 					panic(err)
 				}
+				busy.Add(-1)
 				mine = append(mine, time.Since(t0))
 			}
 		})
