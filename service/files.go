@@ -184,6 +184,13 @@ func (s *Service) purgePhotoBatch(ctx context.Context, a shelf.Actor, owner *int
 			if err != nil {
 				return err
 			}
+			// note: a legal hold on the item or its owner keeps its
+			// photos too, as it keeps the item.
+			if holds, err := tx.HoldsOnItem(ctx, p.ItemID, p.OwnerID, 1); err != nil {
+				return err
+			} else if len(holds) > 0 {
+				continue
+			}
 			photos = append(photos, p)
 			owners = append(owners, p.OwnerID)
 		}
