@@ -17,6 +17,7 @@ const (
 	ActionTokenDelete    = "token.delete"
 	ActionHoldPlace      = "hold.place"
 	ActionHoldRelease    = "hold.release"
+	ActionUserErase      = "user.erase"
 	// ActionAuditAnchor binds the heads of every audit lane (see AuditEvent),
 	// so that a lane cut short is detected.
 	ActionAuditAnchor = "audit.anchor"

@@ -47,6 +47,7 @@ func (j *Job) Run(ctx context.Context) {
 	defer t.Stop()
 	for {
 		j.Once(ctx)
+		j.resumeErasures(ctx)
 		select {
 		case <-ctx.Done():
 			return
@@ -78,6 +79,23 @@ func (j *Job) Once(ctx context.Context) int {
 		log.Info("retention purge", "purged", n, "trashed_before", before, "duration", time.Since(start), "request_id", reqID)
 	}
 	return n
+}
+
+// resumeErasures finishes erasures that stopped half-way (a crash, a
+// restart), on one instance at a time: the same machinery as the purge.
+func (j *Job) resumeErasures(ctx context.Context) {
+	log := j.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	reqID := "erase-" + service.NewRequestID()
+	n, err := j.Service.ResumeErasures(ctx, shelf.System(reqID))
+	switch {
+	case err != nil && ctx.Err() == nil:
+		log.Error("resuming erasures failed", "finished", n, "err", err, "request_id", reqID)
+	case n > 0:
+		log.Info("erasures resumed and finished", "finished", n, "request_id", reqID)
+	}
 }
 
 func (j *Job) batch() int {

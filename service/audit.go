@@ -18,8 +18,17 @@ func (s *Service) AuditEvents(ctx context.Context, a shelf.Actor, f shelf.AuditF
 	var page shelf.AuditPage
 	err := s.db.Read(ctx, func(tx *store.Tx) error {
 		var err error
-		page, err = tx.AuditEvents(ctx, f)
-		return err
+		if page, err = tx.AuditEvents(ctx, f); err != nil {
+			return err
+		}
+		o, err := s.newOpener(ctx, tx, page.Events)
+		if err != nil {
+			return err
+		}
+		for i, e := range page.Events {
+			page.Events[i] = o.open(e)
+		}
+		return nil
 	})
 	if page.Events == nil {
 		page.Events = []shelf.AuditEvent{}
@@ -28,9 +37,24 @@ func (s *Service) AuditEvents(ctx context.Context, a shelf.Actor, f shelf.AuditF
 }
 
 // ExportAudit calls fn for every event at or after since, oldest first, in
-// constant memory.
+// constant memory, with its personal data opened (or Erased). The hashes
+// are those of what is stored.
 func (s *Service) ExportAudit(ctx context.Context, since time.Time, fn func(shelf.AuditEvent) error) error {
-	return s.db.Read(ctx, func(tx *store.Tx) error { return tx.EachAudit(ctx, since, fn) })
+	return s.db.Read(ctx, func(tx *store.Tx) error {
+		return tx.EachAuditKeyed(ctx, since, func(e shelf.AuditEvent, ownerKey, actorKey string, erased bool) error {
+			o := &opener{s: s, keys: map[int64]string{}, erased: map[int64]bool{}}
+			if e.OwnerID != nil {
+				o.erased[*e.OwnerID] = erased
+				if ownerKey != "" {
+					o.keys[*e.OwnerID] = ownerKey
+				}
+			}
+			if e.ActorID != nil && actorKey != "" {
+				o.keys[*e.ActorID] = actorKey
+			}
+			return fn(o.open(e))
+		})
+	})
 }
 
 // VerifyAudit checks the whole hash chain; it returns how many events it

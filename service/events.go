@@ -42,10 +42,32 @@ func (s *Service) Events(ctx context.Context, f shelf.EventFilter) ([]shelf.Even
 	var evs []shelf.Event
 	err := s.db.Read(ctx, func(tx *store.Tx) error {
 		var err error
-		evs, err = tx.Events(ctx, f)
-		return err
+		if evs, err = tx.Events(ctx, f); err != nil {
+			return err
+		}
+		return s.openEvents(ctx, tx, evs)
 	})
 	return evs, err
+}
+
+// openEvents opens the sealed summaries of events read within tx (see
+// keys.go): the stream and the webhooks send them opened, or Erased.
+func (s *Service) openEvents(ctx context.Context, tx *store.Tx, evs []shelf.Event) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	as := make([]shelf.AuditEvent, len(evs))
+	for i, e := range evs {
+		as[i] = shelf.AuditEvent{Summary: e.Summary, OwnerID: e.OwnerID}
+	}
+	o, err := s.newOpener(ctx, tx, as)
+	if err != nil {
+		return err
+	}
+	for i := range evs {
+		evs[i].Summary = o.open(as[i]).Summary
+	}
+	return nil
 }
 
 // OnEvents registers fn to be called after every commit in this process

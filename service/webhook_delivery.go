@@ -47,6 +47,9 @@ func (s *Service) NextWebhookDelivery(ctx context.Context, afterID int64) (job W
 		if err != nil {
 			return err
 		}
+		if err := s.openEvents(ctx, tx, evs); err != nil {
+			return err
+		}
 		job = WebhookJob{Webhook: w, Attempt: w.Attempt + 1}
 		if len(evs) == 0 {
 			return tx.ReleaseWebhook(ctx, w.ID)

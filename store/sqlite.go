@@ -16,8 +16,10 @@ import (
 
 // sqlitePragmas go in the DSN, so every pooled connection gets them (a pragma
 // set with Exec would hold on one connection only). synchronous=FULL makes a
-// committed delete survive a power cut.
-const sqlitePragmas = "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(5000)"
+// committed delete survive a power cut; secure_delete overwrites deleted
+// content with zeros, so that no free page or cell keeps what a purge or an
+// erasure removed (see Scrub).
+const sqlitePragmas = "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(5000)&_pragma=secure_delete(1)"
 
 func openSQLite(ctx context.Context, path string) (*DB, error) {
 	if path == "" {

@@ -120,3 +120,25 @@ func (s *Server) apiUnlockLogins(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
+
+// apiEraseUser erases a user: body {"confirm_email": "…"}, their email
+// typed to confirm; 204 once nothing of them is left.
+func (s *Server) apiEraseUser(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	var body struct {
+		ConfirmEmail string `json:"confirm_email"`
+	}
+	if err := decodeJSON(w, r, &body); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	if err := s.svc.EraseUser(r.Context(), actor(r), id, body.ConfirmEmail); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -123,7 +123,7 @@ func TestAPIPhotosFollowTheirItem(t *testing.T) {
 		if !e.files.Has(both.SHA256) {
 			t.Error("a file that another item's photo names was removed")
 		}
-		snap, err := e.scalar(`SELECT snapshot FROM audit_events WHERE action = 'item.purge' AND entity_id = ?`, e.ids["item"])
+		snap, err := eventSnapshot(t, e.svc, "item.purge", e.ids["item"]), error(nil)
 		if err != nil {
 			t.Fatal(err)
 		}

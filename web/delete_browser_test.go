@@ -297,7 +297,7 @@ func browserBulkDeleteThenUndo(t *testing.T, browser context.Context) {
 	if js[bool](p, `[...document.querySelectorAll('input[name=ids]')].some((b) => b.checked)`) {
 		t.Error("boxes are still ticked after the bulk delete")
 	}
-	if n := e.count(`SELECT count(*) FROM audit_events WHERE action = 'item.trash' AND cohort = ? AND snapshot LIKE '%"reason":"garage sale"%'`, c); n != 2 {
+	if n := eventsWith(t, e.svc, "item.trash", `"reason":"garage sale"`, func(ev shelf.AuditEvent) bool { return ev.Cohort == c }); n != 2 {
 		t.Errorf("item.trash events of the bulk delete with the typed reason: %d, want 2", n)
 	}
 

@@ -24,7 +24,7 @@ type auditView struct {
 // auditActions are the actions the filter offers.
 var auditActions = []string{shelf.ActionItemTrash, shelf.ActionItemRestore, shelf.ActionItemPurge,
 	shelf.ActionNoteDelete, shelf.ActionCategoryDelete, shelf.ActionUserDelete, shelf.ActionItemsTransfer, shelf.ActionTokenDelete,
-	shelf.ActionHoldPlace, shelf.ActionHoldRelease, shelf.ActionAuditAnchor}
+	shelf.ActionHoldPlace, shelf.ActionHoldRelease, shelf.ActionUserErase, shelf.ActionAuditAnchor}
 
 // auditPage lists the audit log, newest first, filtered by the query string.
 func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {

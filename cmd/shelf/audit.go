@@ -31,6 +31,7 @@ func auditExport(ctx context.Context, env cmdEnv, args []string) error {
 	fs := env.flags("audit export")
 	dsn := dbFlag(fs)
 	since := fs.String("since", "", "only events at or after this time (RFC 3339)")
+	keyFile := keyFileFlag(fs)
 	if err := env.parse(fs, args); err != nil {
 		return err
 	}
@@ -42,7 +43,7 @@ func auditExport(ctx context.Context, env cmdEnv, args []string) error {
 		}
 		from = t
 	}
-	svc, closeDB, err := openService(ctx, *dsn)
+	svc, closeDB, err := openKeyedService(ctx, *dsn, *keyFile)
 	if err != nil {
 		return err
 	}

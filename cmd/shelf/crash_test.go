@@ -504,22 +504,23 @@ func (w *crashWorld) check(bin string, stats *crashStats) {
 	rows.Close()
 
 	byReq := map[string][]dbEvent{}
-	rows, err = db.SQL().QueryContext(ctx, `SELECT id, action, entity_id, cohort, request_id, snapshot FROM audit_events WHERE id > ? ORDER BY id`, w.watermark)
+	// note: snapshots are sealed in the database; the service opens them.
+	watermark := w.watermark
+	err = service.New(db).ExportAudit(ctx, time.Time{}, func(ev shelf.AuditEvent) error {
+		if ev.ID <= watermark {
+			return nil
+		}
+		e := dbEvent{id: ev.ID, action: ev.Action, entity: ev.EntityID, cohort: ev.Cohort, reqID: ev.RequestID, snap: string(ev.Snapshot)}
+		w.watermark = max(w.watermark, e.id)
+		if e.action == shelf.ActionAuditAnchor {
+			return nil // written by Shelf itself (verify, the timer), not by a request
+		}
+		byReq[e.reqID] = append(byReq[e.reqID], e)
+		return nil
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for rows.Next() {
-		var e dbEvent
-		if err := rows.Scan(&e.id, &e.action, &e.entity, &e.cohort, &e.reqID, &e.snap); err != nil {
-			t.Fatal(err)
-		}
-		w.watermark = max(w.watermark, e.id)
-		if e.action == shelf.ActionAuditAnchor {
-			continue // written by Shelf itself (verify, the timer), not by a request
-		}
-		byReq[e.reqID] = append(byReq[e.reqID], e)
-	}
-	rows.Close()
 
 	// Every acknowledged request is there with exactly its events.
 	for _, c := range w.clients {

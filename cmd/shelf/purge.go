@@ -24,6 +24,7 @@ func cmdPurge(ctx context.Context, env cmdEnv, args []string) error {
 	olderThan := fs.Duration("older-than", 0, "purge items trashed longer ago than this (default: the retention period)")
 	batch := fs.Int("batch", service.DefaultPurgeBatch, "items purged per transaction")
 	filesPath := filesFlag(fs)
+	keyFile := keyFileFlag(fs)
 	if err := env.parse(fs, args); err != nil {
 		return err
 	}
@@ -38,7 +39,7 @@ func cmdPurge(ctx context.Context, env cmdEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	svc, closeDB, err := openService(ctx, *dsn, service.WithFiles(files))
+	svc, closeDB, err := openKeyedService(ctx, *dsn, *keyFile, service.WithFiles(files))
 	if err != nil {
 		return err
 	}

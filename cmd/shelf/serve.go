@@ -36,6 +36,7 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	purgeEvery := fs.Duration("purge-interval", time.Minute, "how often the retention purge looks for old items")
 	anchorEvery := fs.Duration("audit-anchor-interval", time.Minute, "how often an audit.anchor event binds the audit lanes' heads (when any moved)")
 	filesPath := filesFlag(fs)
+	keyFile := keyFileFlag(fs)
 	uploadGrace := fs.Duration("upload-grace", service.DefaultUploadGrace, "how long the file of an upload that never committed (a crash) stays before it is removed")
 	if err := env.parse(fs, args); err != nil {
 		return err
@@ -61,7 +62,7 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	svc, closeDB, err := openService(ctx, *dsn, service.WithFiles(files), service.WithUploadGrace(*uploadGrace), service.WithWebhookPrivate(*allowPrivate))
+	svc, closeDB, err := openKeyedService(ctx, *dsn, *keyFile, service.WithFiles(files), service.WithUploadGrace(*uploadGrace), service.WithWebhookPrivate(*allowPrivate))
 	if err != nil {
 		return err
 	}

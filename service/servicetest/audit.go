@@ -153,7 +153,7 @@ func testAuditHashChain(t *testing.T, f *Fixture) {
 		t.Fatalf("empty Trash: %v", err)
 	}
 	const want = 1 + 4 + 4 + 1 + 1 + 1 + 3 + 3
-	events := f.Events()
+	events := f.StoredEvents()
 	if len(events) != want {
 		t.Fatalf("audit events: want %d, got %d", want, len(events))
 	}
@@ -222,7 +222,7 @@ func testAuditAnchor(t *testing.T, f *Fixture) {
 	if err != nil {
 		t.Fatalf("anchor: %v", err)
 	}
-	events := f.Events()
+	events := f.StoredEvents()
 	c := check(nil)
 	if want := (store.AuditAnchor{ID: events[4].ID, Hash: events[4].Hash}); head != want || events[4].Action != shelf.ActionAuditAnchor {
 		t.Fatalf("anchor: want the fifth event, an %s, as the head %v, got %v (%+v)", shelf.ActionAuditAnchor, want, head, events[4])
@@ -267,7 +267,7 @@ func testAuditAnchor(t *testing.T, f *Fixture) {
 	// it: the chain holds again, but not the anchor.
 	var stmts []string
 	prev := ""
-	for _, e := range f.Events() {
+	for _, e := range f.StoredEvents() {
 		if e.ID == events[0].ID {
 			e.Summary = "nothing happened"
 		}

@@ -38,7 +38,7 @@ func testAuditLanes(t *testing.T, f *Fixture) {
 		t.Fatalf("an admin's bulk delete over two users: want both trashed, got %+v, %v", res, err)
 	}
 
-	events := f.Events()
+	events := f.StoredEvents()
 	seq := map[int]int64{}
 	prev := map[int]string{}
 	ids := map[int64]bool{}
@@ -113,7 +113,7 @@ func testAuditAnchorBindsLanes(t *testing.T, f *Fixture) {
 	if err != nil || head.ID == 0 {
 		t.Fatalf("anchor: %v, %v", head, err)
 	}
-	events := f.Events()
+	events := f.StoredEvents()
 	anchor := events[len(events)-1]
 	if anchor.ID != head.ID || anchor.Action != shelf.ActionAuditAnchor || anchor.Lane != 0 || anchor.OwnerID != nil {
 		t.Fatalf("anchor: want the newest event, an owner-less %s in lane 0, got %+v", shelf.ActionAuditAnchor, anchor)

@@ -83,6 +83,11 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"TextMustBeUTF8", testTextMustBeUTF8},
 		{"NamesRefuseInvisibleCharacters", testNamesRefuseInvisibleCharacters},
 		{"AuditHashBindsExactBytes", testAuditHashBindsExactBytes},
+		{"AuditSealsPersonalData", testAuditSealsPersonalData},
+		{"AuditOldPlainEventsOfErased", testAuditOldPlainEventsOfErased},
+		{"MasterKeyWrapsKeys", testMasterKeyWrapsKeys},
+		{"EraseLeavesNoCopy", testEraseLeavesNoCopy},
+		{"EraseResumes", testEraseResumes},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -287,8 +292,34 @@ func (f *Fixture) AuditTotal() int {
 	return f.Count("SELECT count(*) FROM audit_events")
 }
 
+// StoredEvents returns every audit event, oldest first, as stored: personal
+// data sealed, as the hash chain covers it.
+func (f *Fixture) StoredEvents() []shelf.AuditEvent {
+	f.T.Helper()
+	var all []shelf.AuditEvent
+	filter := shelf.AuditFilter{Limit: shelf.MaxPageSize}
+	for {
+		var page shelf.AuditPage
+		err := f.DB.Read(f.Ctx, func(tx *store.Tx) error {
+			var err error
+			page, err = tx.AuditEvents(f.Ctx, filter)
+			return err
+		})
+		if err != nil {
+			f.T.Fatalf("stored audit events: %v", err)
+		}
+		all = append(all, page.Events...)
+		if page.Next == "" {
+			break
+		}
+		filter.After = page.Next
+	}
+	slices.Reverse(all)
+	return all
+}
+
 // Events returns every audit event, oldest first, read through the service
-// as the admin.
+// as the admin (personal data opened).
 func (f *Fixture) Events() []shelf.AuditEvent {
 	f.T.Helper()
 	var all []shelf.AuditEvent
