@@ -172,6 +172,15 @@ func stale(it shelf.Item) error {
 // Items returns a page of the actor's live items, newest first; an admin
 // may ask for everyone's.
 func (s *Service) Items(ctx context.Context, a shelf.Actor, f shelf.ItemFilter, allOwners bool) (shelf.ItemPage, error) {
+	return s.listItems(ctx, a, f, allOwners, s.db.ReadOne, (*store.Tx).LiveItems)
+}
+
+// listItems reads one page of a list with read (a transaction, or one
+// statement), in the scope the actor may see: their own, or everyone's for
+// an admin who asks.
+func (s *Service) listItems(ctx context.Context, a shelf.Actor, f shelf.ItemFilter, allOwners bool,
+	read func(context.Context, func(*store.Tx) error) error,
+	list func(*store.Tx, context.Context, *int64, shelf.ItemFilter) (shelf.ItemPage, error)) (shelf.ItemPage, error) {
 	if err := requireUser(a); err != nil {
 		return shelf.ItemPage{}, err
 	}
@@ -183,9 +192,9 @@ func (s *Service) Items(ctx context.Context, a shelf.Actor, f shelf.ItemFilter, 
 	}
 	scope := ownerScope(a, allOwners)
 	var page shelf.ItemPage
-	err := s.db.ReadOne(ctx, func(tx *store.Tx) error {
+	err := read(ctx, func(tx *store.Tx) error {
 		var err error
-		page, err = tx.LiveItems(ctx, scope, f)
+		page, err = list(tx, ctx, scope, f)
 		return err
 	})
 	page.AllOwners = scope == nil

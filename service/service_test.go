@@ -3,7 +3,6 @@ package service_test
 import (
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -12,22 +11,14 @@ import (
 	"shelf"
 	"shelf/service"
 	"shelf/service/servicetest"
-	"shelf/store"
+	"shelf/store/storetest"
 )
 
 // newFixture opens a fresh, migrated SQLite file with the suite's three users
 // (an admin, Alice and Bob) and a service on a settable clock.
 func newFixture(t *testing.T) *servicetest.Fixture {
 	t.Helper()
-	db, err := store.Open(t.Context(), "sqlite:"+filepath.Join(t.TempDir(), "shelf.db"))
-	if err != nil {
-		t.Fatalf("open: %v", err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(t.Context()); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	return servicetest.NewFixture(t, db)
+	return servicetest.NewFixture(t, storetest.OpenSQLite(t))
 }
 
 // wantCode fails the test unless err has the wanted code ("" for success).

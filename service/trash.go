@@ -315,24 +315,7 @@ func (s *Service) RestoreCohort(ctx context.Context, a shelf.Actor, cohort strin
 // Trash returns a page of the actor's Trash, most recently trashed first; an
 // admin may ask for everyone's.
 func (s *Service) Trash(ctx context.Context, a shelf.Actor, f shelf.ItemFilter, allOwners bool) (shelf.ItemPage, error) {
-	if err := requireUser(a); err != nil {
-		return shelf.ItemPage{}, err
-	}
-	if err := AllOwners(a, allOwners); err != nil {
-		return shelf.ItemPage{}, err
-	}
-	if err := f.Validate(); err != nil {
-		return shelf.ItemPage{}, err
-	}
-	scope := ownerScope(a, allOwners)
-	var page shelf.ItemPage
-	err := s.db.Read(ctx, func(tx *store.Tx) error {
-		var err error
-		page, err = tx.TrashedItems(ctx, scope, f)
-		return err
-	})
-	page.AllOwners = scope == nil
-	return page, err
+	return s.listItems(ctx, a, f, allOwners, s.db.Read, (*store.Tx).TrashedItems)
 }
 
 // TrashedItem returns one item in the Trash the actor may see.

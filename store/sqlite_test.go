@@ -13,31 +13,15 @@ import (
 	"shelf/service"
 	"shelf/service/servicetest"
 	"shelf/store"
+	"shelf/store/storetest"
 )
 
-// openSQLite opens a fresh, migrated SQLite file in the test's temporary
-// directory and closes it when the test ends.
-func openSQLite(t *testing.T) *store.DB {
-	t.Helper()
-	return openSQLiteAt(t, filepath.Join(t.TempDir(), "shelf.db"))
-}
-
-func openSQLiteAt(t *testing.T, path string) *store.DB {
-	t.Helper()
-	db, err := store.Open(t.Context(), "sqlite:"+path)
-	if err != nil {
-		t.Fatalf("open %s: %v", path, err)
-	}
-	t.Cleanup(func() {
-		if err := db.Close(); err != nil {
-			t.Errorf("close: %v", err)
-		}
-	})
-	if _, err := db.Migrate(t.Context()); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	return db
-}
+// openSQLite and openSQLiteAt are the one helper that opens temporary
+// databases, under this file's names.
+var (
+	openSQLite   = storetest.OpenSQLite
+	openSQLiteAt = storetest.OpenSQLiteAt
+)
 
 func TestSQLiteMigrateIsIdempotent(t *testing.T) {
 	db := openSQLite(t)

@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"shelf/internal/syncbuf"
 )
 
 // TestClientDisconnectIsAllOrNothing sends bulk deletes of 500 items (each
@@ -20,7 +22,7 @@ import (
 // left nothing at all; and the server answers the next request normally.
 func TestClientDisconnectIsAllOrNothing(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, open func(*testing.T, ...func(*Config)) *apiEnv) {
-		var logs syncBuffer
+		var logs syncbuf.Buffer
 		e := open(t, func(c *Config) { c.Logger = slog.New(slog.NewJSONHandler(&logs, nil)) })
 		ids := e.seedMany(500, 3)
 		var started, finished atomic.Int64
@@ -138,7 +140,7 @@ func (e *apiEnv) seedMany(n, notes int) []int64 {
 func (e *apiEnv) restoreAll(ids []int64) {
 	e.t.Helper()
 	var cohort string
-	if err := e.db.SQL().QueryRow(e.rebind(`SELECT deleted_cohort FROM items WHERE id = ?`), ids[0]).Scan(&cohort); err != nil {
+	if err := e.queryRow(e.rebind(`SELECT deleted_cohort FROM items WHERE id = ?`), ids[0]).Scan(&cohort); err != nil {
 		e.t.Fatal(err)
 	}
 	res, err := e.svc.RestoreCohort(context.Background(), e.actor("owner"), cohort)

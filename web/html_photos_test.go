@@ -49,7 +49,7 @@ func TestHTMLPhotos(t *testing.T) {
 		t.Fatalf("upload: %d to %q, want 303 to the item", res.StatusCode, res.Header.Get("Location"))
 	}
 	var photoID int64
-	if err := e.db.SQL().QueryRow(`SELECT id FROM photos`).Scan(&photoID); err != nil {
+	if err := e.queryRow(`SELECT id FROM photos`).Scan(&photoID); err != nil {
 		t.Fatalf("no photo row: %v", err)
 	}
 	page := e.sessionReq(c, "GET", "/items/{item}", "")

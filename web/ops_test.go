@@ -1,36 +1,17 @@
 package web
 
 import (
-	"bytes"
 	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"shelf"
+	"shelf/internal/syncbuf"
 )
-
-// syncBuffer is a log sink safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func TestHealthAndReadiness(t *testing.T) {
 	e := newAPIEnv(t)
@@ -48,7 +29,7 @@ func TestHealthAndReadiness(t *testing.T) {
 }
 
 func TestRequestIDLogLineAndAudit(t *testing.T) {
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	e := newAPIEnv(t, func(c *Config) { c.Logger = slog.New(slog.NewJSONHandler(&logs, nil)) })
 	res := e.req("owner", "DELETE", "/api/v1/items/{item}", "")
 	id := res.header.Get("X-Request-Id")
@@ -56,7 +37,7 @@ func TestRequestIDLogLineAndAudit(t *testing.T) {
 		t.Fatalf("status %d, request id %q", res.status, id)
 	}
 	var stored string
-	if err := e.db.SQL().QueryRow(`SELECT request_id FROM audit_events WHERE entity_id = ? AND action = 'item.trash'`, e.ids["item"]).Scan(&stored); err != nil || stored != id {
+	if err := e.queryRow(`SELECT request_id FROM audit_events WHERE entity_id = ? AND action = 'item.trash'`, e.ids["item"]).Scan(&stored); err != nil || stored != id {
 		t.Errorf("audit request id %q (%v), want %q", stored, err, id)
 	}
 	found := false
@@ -78,7 +59,7 @@ func TestRequestIDLogLineAndAudit(t *testing.T) {
 }
 
 func TestRefusalsAreLogged(t *testing.T) {
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	e := newAPIEnv(t, func(c *Config) { c.Logger = slog.New(slog.NewJSONHandler(&logs, nil)) })
 	res := e.req("other", "DELETE", "/api/v1/items/{item}", "")
 	if res.status != 404 {

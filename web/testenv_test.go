@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -28,8 +29,12 @@ import (
 	"shelf/store/storetest"
 )
 
-// apiEnv is a real server on a fresh SQLite file, with an admin and two
-// members who each have an API token, and a few things to delete.
+// apiEnv is the web package's one test environment: a real server, router
+// and middleware over a real store on a fresh database (SQLite, or each
+// engine in turn with forEachEngine). The API scenarios get an admin and two
+// members who each have an API token, and a few things to delete
+// (newAPIEnv); the HTML flows get an admin and two members and nothing else,
+// and drive the server as a browser would (htmlOnEachEngine, htmlBrowser).
 type apiEnv struct {
 	t      *testing.T
 	db     *store.DB
@@ -47,23 +52,65 @@ func newAPIEnv(t *testing.T, cfgs ...func(*Config)) *apiEnv {
 	return newAPIEnvOn(t, storetest.OpenSQLite(t), cfgs...)
 }
 
-// forEachEngine runs f against a fresh environment on SQLite and on
-// PostgreSQL (which skips outside CI unless SHELF_TEST_POSTGRES is set).
-func forEachEngine(t *testing.T, f func(t *testing.T, open func(t *testing.T, cfgs ...func(*Config)) *apiEnv)) {
-	t.Run("sqlite", func(t *testing.T) {
-		f(t, func(t *testing.T, cfgs ...func(*Config)) *apiEnv {
-			return newAPIEnvOn(t, storetest.OpenSQLite(t), cfgs...)
-		})
-	})
+// eachEngine runs f as a subtest on SQLite and on PostgreSQL (which skips
+// outside CI unless SHELF_TEST_POSTGRES is set), with the helper that opens a
+// fresh, migrated database of that engine.
+func eachEngine(t *testing.T, f func(t *testing.T, open func(testing.TB) *store.DB)) {
+	t.Run("sqlite", func(t *testing.T) { f(t, storetest.OpenSQLite) })
 	t.Run("postgres", func(t *testing.T) {
 		storetest.PostgresURL(t)
-		f(t, func(t *testing.T, cfgs ...func(*Config)) *apiEnv {
-			return newAPIEnvOn(t, storetest.OpenPostgres(t), cfgs...)
-		})
+		f(t, storetest.OpenPostgres)
 	})
 }
 
+// forEachEngine runs f against a fresh API environment on each engine.
+func forEachEngine(t *testing.T, f func(t *testing.T, open func(t *testing.T, cfgs ...func(*Config)) *apiEnv)) {
+	eachEngine(t, func(t *testing.T, open func(testing.TB) *store.DB) {
+		f(t, func(t *testing.T, cfgs ...func(*Config)) *apiEnv { return newAPIEnvOn(t, open(t), cfgs...) })
+	})
+}
+
+// htmlOnEachEngine runs an HTML flow on a fresh HTML environment on each
+// engine.
+func htmlOnEachEngine(t *testing.T, f func(t *testing.T, e *apiEnv)) {
+	eachEngine(t, func(t *testing.T, open func(testing.TB) *store.DB) { f(t, newHTMLEnvOn(t, open(t))) })
+}
+
+// person is a user a test environment starts with.
+type person struct {
+	key, name string
+	role      shelf.Role
+}
+
+// apiPeople are the API scenarios' users (each with a token); htmlPeople
+// the HTML flows'.
+var (
+	apiPeople  = []person{{"admin", "Admin", shelf.RoleAdmin}, {"owner", "Owner", shelf.RoleMember}, {"other", "Other", shelf.RoleMember}}
+	htmlPeople = []person{{"admin", "Ada", shelf.RoleAdmin}, {"ann", "Ann", shelf.RoleMember}, {"bob", "Bob", shelf.RoleMember}}
+)
+
 func newAPIEnvOn(t *testing.T, db *store.DB, cfgs ...func(*Config)) *apiEnv {
+	t.Helper()
+	e := newEnvOn(t, db, apiPeople, cfgs...)
+	for _, p := range apiPeople {
+		tk, secret, err := e.svc.CreateToken(context.Background(), e.actor(p.key), "tests")
+		if err != nil {
+			t.Fatalf("token: %v", err)
+		}
+		e.tokens[p.key] = secret
+		e.ids[p.key+"_token"] = tk.ID
+	}
+	e.seed()
+	return e
+}
+
+func newHTMLEnvOn(t *testing.T, db *store.DB) *apiEnv {
+	t.Helper()
+	return newEnvOn(t, db, htmlPeople)
+}
+
+// newEnvOn starts a server over db with people as its users.
+func newEnvOn(t *testing.T, db *store.DB, people []person, cfgs ...func(*Config)) *apiEnv {
 	t.Helper()
 	ctx := context.Background()
 	files := testFiles(t)
@@ -79,24 +126,14 @@ func newAPIEnvOn(t *testing.T, db *store.DB, cfgs ...func(*Config)) *apiEnv {
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 	e := &apiEnv{t: t, db: db, svc: svc, srv: srv, ts: ts, users: map[string]shelf.User{}, tokens: map[string]string{}, ids: map[string]int64{}, files: files}
-	for _, u := range []struct {
-		key  string
-		role shelf.Role
-	}{{"admin", shelf.RoleAdmin}, {"owner", shelf.RoleMember}, {"other", shelf.RoleMember}} {
-		user, err := svc.AddUser(ctx, service.NewUser{Email: u.key + "@example.com", Name: strings.ToUpper(u.key[:1]) + u.key[1:],
-			Password: "password-" + u.key, Role: u.role})
+	for _, p := range people {
+		user, err := svc.AddUser(ctx, service.NewUser{Email: p.key + "@example.com", Name: p.name,
+			Password: "password-" + p.key, Role: p.role})
 		if err != nil {
 			t.Fatalf("add user: %v", err)
 		}
-		e.users[u.key] = user
-		tk, secret, err := svc.CreateToken(ctx, e.actor(u.key), "tests")
-		if err != nil {
-			t.Fatalf("token: %v", err)
-		}
-		e.tokens[u.key] = secret
-		e.ids[u.key+"_token"] = tk.ID
+		e.users[p.key] = user
 	}
-	e.seed()
 	return e
 }
 
@@ -308,16 +345,21 @@ func (e *apiEnv) rebind(q string) string {
 func (e *apiEnv) count(query string, args ...any) int {
 	e.t.Helper()
 	var n int
-	if err := e.db.SQL().QueryRow(e.rebind(query), args...).Scan(&n); err != nil {
+	if err := e.queryRow(query, args...).Scan(&n); err != nil {
 		e.t.Fatalf("%s: %v", query, err)
 	}
 	return n
 }
 
+// queryRow runs a query with '?' placeholders on the raw database.
+func (e *apiEnv) queryRow(query string, args ...any) *sql.Row {
+	return e.db.SQL().QueryRow(e.rebind(query), args...)
+}
+
 // scalar reads one text value from a SQL query on the raw database.
 func (e *apiEnv) scalar(query string, args ...any) (string, error) {
 	var s string
-	err := e.db.SQL().QueryRow(e.rebind(query), args...).Scan(&s)
+	err := e.queryRow(query, args...).Scan(&s)
 	return s, err
 }
 
@@ -410,4 +452,11 @@ func (e *apiEnv) csrfFrom(c *http.Client, path string) string {
 		e.t.Fatalf("GET %s (%d): no csrf-token meta tag", path, res.StatusCode)
 	}
 	return string(m[1])
+}
+
+// newHTMLEnv is the HTML environment on SQLite alone, for a flow that needs
+// one engine; htmlOnEachEngine runs a flow on both.
+func newHTMLEnv(t *testing.T) *apiEnv {
+	t.Helper()
+	return newHTMLEnvOn(t, storetest.OpenSQLite(t))
 }

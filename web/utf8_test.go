@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"shelf/internal/syncbuf"
 )
 
 // TestTextMustBeUTF8 sends bytes that are not UTF-8 in every text field and
@@ -18,7 +20,7 @@ import (
 // them (two names that display alike); both engines answer the same.
 func TestTextMustBeUTF8(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, open func(*testing.T, ...func(*Config)) *apiEnv) {
-		var logs syncBuffer
+		var logs syncbuf.Buffer
 		e := open(t, func(c *Config) { c.Logger = slog.New(slog.NewJSONHandler(&logs, nil)) })
 		browser, csrf := e.sessionClient("owner")
 		const bad = "Spoof\xff"

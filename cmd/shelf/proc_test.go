@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"shelf/internal/syncbuf"
 	"shelf/store"
 )
 
@@ -48,27 +49,9 @@ type serverProc struct {
 	t    *testing.T
 	cmd  *exec.Cmd
 	base string // http://127.0.0.1:PORT
-	logs *syncBuffer
+	logs *syncbuf.Buffer
 	done chan struct{}
 	err  error // what Wait returned, once done is closed
-}
-
-// syncBuffer collects a child's log lines, safe for concurrent use.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // tail returns the last n bytes of the child's logs, for failure messages.
@@ -122,7 +105,7 @@ func startServer(t *testing.T, bin, dbPath string, extra ...string) *serverProc 
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "SHELF_DEMO=")
 	w := &listenWatcher{addr: make(chan string, 1)}
-	p := &serverProc{t: t, cmd: cmd, logs: &syncBuffer{}, done: make(chan struct{})}
+	p := &serverProc{t: t, cmd: cmd, logs: &syncbuf.Buffer{}, done: make(chan struct{})}
 	cmd.Stdout = w
 	cmd.Stderr = p.logs
 	if err := cmd.Start(); err != nil {

@@ -24,12 +24,23 @@ import (
 // OpenSQLite returns a fresh, migrated SQLite database in a temporary file.
 func OpenSQLite(t testing.TB) *store.DB {
 	t.Helper()
+	return OpenSQLiteAt(t, filepath.Join(t.TempDir(), "shelf.db"))
+}
+
+// OpenSQLiteAt opens and migrates the SQLite file at path (a second instance
+// on one file opens it twice), and closes it when the test ends.
+func OpenSQLiteAt(t testing.TB, path string) *store.DB {
+	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "shelf.db"))
+	db, err := store.Open(ctx, "sqlite:"+path)
 	if err != nil {
-		t.Fatalf("open sqlite: %v", err)
+		t.Fatalf("open sqlite %s: %v", path, err)
 	}
-	t.Cleanup(func() { db.Close() })
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Errorf("close sqlite %s: %v", path, err)
+		}
+	})
 	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatalf("migrate sqlite: %v", err)
 	}
