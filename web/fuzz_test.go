@@ -279,8 +279,13 @@ func FuzzMethodOverride(f *testing.F) {
 			t.Fatal(err)
 		}
 		res.Body.Close()
-		if res.StatusCode != http.StatusOK || fs.trashed(t) {
-			t.Fatalf("GET with _method=%q: status %d, trashed %v; want 200 and nothing changed", override, res.StatusCode, fs.trashed(t))
+		// note: a query string that is not UTF-8 is refused (400) before any route runs.
+		wantGet := http.StatusOK
+		if !utf8.ValidString(override) {
+			wantGet = http.StatusBadRequest
+		}
+		if res.StatusCode != wantGet || fs.trashed(t) {
+			t.Fatalf("GET with _method=%q: status %d, trashed %v; want %d and nothing changed", override, res.StatusCode, fs.trashed(t), wantGet)
 		}
 		form := url.Values{"csrf_token": {fs.token}, "_method": {override}}
 		res, err = fs.c.PostForm(path, form)
