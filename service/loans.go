@@ -75,22 +75,9 @@ func (s *Service) Loan(ctx context.Context, a shelf.Actor, id int64) (shelf.Loan
 	}
 	var l shelf.Loan
 	err := s.db.Read(ctx, func(tx *store.Tx) error {
-		if id <= 0 {
-			return notFound("Loan")
-		}
 		var err error
-		l, err = tx.Loan(ctx, id)
-		if shelf.ErrorCode(err) == shelf.ENOTFOUND {
-			return notFound("Loan")
-		} else if err != nil {
-			return err
-		}
-		if _, err := peekItem(ctx, tx, a, l.ItemID, false); shelf.ErrorCode(err) == shelf.ENOTFOUND {
-			return notFound("Loan")
-		} else if err != nil {
-			return err
-		}
-		return nil
+		l, err = loanOn(ctx, tx, a, id, peekItem)
+		return err
 	})
 	return l, err
 }
@@ -102,19 +89,9 @@ func (s *Service) ReturnLoan(ctx context.Context, a shelf.Actor, id int64) (shel
 	}
 	var l shelf.Loan
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
-		if id <= 0 {
-			return notFound("Loan")
-		}
 		var err error
-		l, err = tx.Loan(ctx, id)
-		if shelf.ErrorCode(err) == shelf.ENOTFOUND {
-			return notFound("Loan")
-		} else if err != nil {
-			return err
-		}
-		if _, err := visibleItem(ctx, tx, a, l.ItemID, false); shelf.ErrorCode(err) == shelf.ENOTFOUND {
-			return notFound("Loan")
-		} else if err != nil {
+		l, err = loanOn(ctx, tx, a, id, visibleItem)
+		if err != nil {
 			return err
 		}
 		now := s.Now()
@@ -130,4 +107,26 @@ func (s *Service) ReturnLoan(ctx context.Context, a shelf.Actor, id int64) (shel
 		return nil
 	})
 	return l, err
+}
+
+// loanOn reads a loan whose item the actor may see, or answers not found
+// alike for a missing loan and another's. find is peekItem in a read and
+// visibleItem (which locks the item) in a write.
+func loanOn(ctx context.Context, tx *store.Tx, a shelf.Actor, id int64,
+	find func(context.Context, *store.Tx, shelf.Actor, int64, bool) (shelf.Item, error)) (shelf.Loan, error) {
+	if id <= 0 {
+		return shelf.Loan{}, notFound("Loan")
+	}
+	l, err := tx.Loan(ctx, id)
+	if shelf.ErrorCode(err) == shelf.ENOTFOUND {
+		return shelf.Loan{}, notFound("Loan")
+	} else if err != nil {
+		return shelf.Loan{}, err
+	}
+	if _, err := find(ctx, tx, a, l.ItemID, false); shelf.ErrorCode(err) == shelf.ENOTFOUND {
+		return shelf.Loan{}, notFound("Loan")
+	} else if err != nil {
+		return shelf.Loan{}, err
+	}
+	return l, nil
 }
