@@ -87,27 +87,28 @@ func TestAPIEraseHeldUser(t *testing.T) {
 // wrong one is 422 with the page again, the right one erases and says so
 // by id only.
 func TestHTMLEraseUser(t *testing.T) {
-	e := newHTMLEnv(t)
-	e.newItem("bob", "Bob's drill")
-	admin := e.login("admin")
-	id := strconv.FormatInt(e.users["bob"].ID, 10)
-	wantPage(t, "users page", admin.get("/admin/users"), http.StatusOK, `href="/admin/users/`+id+`/erase"`)
-	wantPage(t, "erase page", admin.get("/admin/users/"+id+"/erase"), http.StatusOK, "Type their email", "bob@example.com", "1 live item")
-	p := admin.post("/admin/users/"+id+"/erase", url.Values{"confirm_email": {"ann@example.com"}})
-	wantPage(t, "erase with the wrong email", p, http.StatusUnprocessableEntity, `id="confirm-error"`)
-	if e.count(`SELECT count(*) FROM users WHERE id = ?`, e.users["bob"].ID) != 1 {
-		t.Fatal("a refused erasure removed the user")
-	}
-	p = admin.post("/admin/users/"+id+"/erase", url.Values{"confirm_email": {"bob@example.com"}})
-	if p.status != http.StatusSeeOther || p.location != "/admin/users" {
-		t.Fatalf("erase: %d → %q\n%s", p.status, p.location, p.body)
-	}
-	page := admin.get("/admin/users")
-	wantPage(t, "users after the erasure", page, http.StatusOK, "Erased user #"+id)
-	wantLacks(t, "users after the erasure", page, "bob@example.com", "Bob's drill")
-	if e.count(`SELECT count(*) FROM users WHERE id = ?`, e.users["bob"].ID) != 0 {
-		t.Error("the erased user is still there")
-	}
-	ann := e.login("ann")
-	wantPage(t, "a member's erase page", ann.get("/admin/users/"+id+"/erase"), http.StatusForbidden)
+	htmlOnEachEngine(t, func(t *testing.T, e *apiEnv) {
+		e.newItem("bob", "Bob's drill")
+		admin := e.login("admin")
+		id := strconv.FormatInt(e.users["bob"].ID, 10)
+		wantPage(t, "users page", admin.get("/admin/users"), http.StatusOK, `href="/admin/users/`+id+`/erase"`)
+		wantPage(t, "erase page", admin.get("/admin/users/"+id+"/erase"), http.StatusOK, "Type their email", "bob@example.com", "1 live item")
+		p := admin.post("/admin/users/"+id+"/erase", url.Values{"confirm_email": {"ann@example.com"}})
+		wantPage(t, "erase with the wrong email", p, http.StatusUnprocessableEntity, `id="confirm-error"`)
+		if e.count(`SELECT count(*) FROM users WHERE id = ?`, e.users["bob"].ID) != 1 {
+			t.Fatal("a refused erasure removed the user")
+		}
+		p = admin.post("/admin/users/"+id+"/erase", url.Values{"confirm_email": {"bob@example.com"}})
+		if p.status != http.StatusSeeOther || p.location != "/admin/users" {
+			t.Fatalf("erase: %d → %q\n%s", p.status, p.location, p.body)
+		}
+		page := admin.get("/admin/users")
+		wantPage(t, "users after the erasure", page, http.StatusOK, "Erased user #"+id)
+		wantLacks(t, "users after the erasure", page, "bob@example.com", "Bob's drill")
+		if e.count(`SELECT count(*) FROM users WHERE id = ?`, e.users["bob"].ID) != 0 {
+			t.Error("the erased user is still there")
+		}
+		ann := e.login("ann")
+		wantPage(t, "a member's erase page", ann.get("/admin/users/"+id+"/erase"), http.StatusForbidden)
+	})
 }

@@ -453,10 +453,3 @@ func (e *apiEnv) csrfFrom(c *http.Client, path string) string {
 	}
 	return string(m[1])
 }
-
-// newHTMLEnv is the HTML environment on SQLite alone, for a flow that needs
-// one engine; htmlOnEachEngine runs a flow on both.
-func newHTMLEnv(t *testing.T) *apiEnv {
-	t.Helper()
-	return newHTMLEnvOn(t, storetest.OpenSQLite(t))
-}
