@@ -9,7 +9,6 @@ import (
 	"math/rand/v2"
 	"mime/multipart"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -40,25 +39,7 @@ import (
 // SHELF_CRASH_KILLS sets the number of kills (default 8), SHELF_CRASH_SEED
 // the random seed.
 func TestCrashKeepsPhotoFiles(t *testing.T) {
-	if testing.Short() {
-		t.Skip("crash test skipped in -short mode")
-	}
-	kills := 8
-	if v := os.Getenv("SHELF_CRASH_KILLS"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			t.Fatalf("SHELF_CRASH_KILLS=%q: want a positive number", v)
-		}
-		kills = n
-	}
-	seed := uint64(time.Now().UnixNano())
-	if v := os.Getenv("SHELF_CRASH_SEED"); v != "" {
-		n, err := strconv.ParseUint(v, 10, 64)
-		if err != nil {
-			t.Fatalf("SHELF_CRASH_SEED=%q: want a number", v)
-		}
-		seed = n
-	}
+	kills, seed := crashSettings(t, 8)
 	t.Logf("photo crash test: %d kills, seed %d", kills, seed)
 	rng := rand.New(rand.NewPCG(seed, 0xf11e))
 	bin := buildShelf(t)
@@ -141,28 +122,14 @@ type photoCrashClient struct {
 
 func newPhotoCrashClients(t *testing.T, dbPath string, rng *rand.Rand) []*photoCrashClient {
 	t.Helper()
-	ctx := context.Background()
 	db, closeDB := openDB(t, "sqlite:"+dbPath)
 	defer closeDB()
 	svc := service.New(db)
 	var out []*photoCrashClient
 	for k := range 3 {
-		u, err := svc.AddUser(ctx, service.NewUser{Email: fmt.Sprintf("p%d@example.com", k), Name: fmt.Sprintf("Photographer %d", k),
-			Password: "crash-test-password"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		a := shelf.Actor{UserID: u.ID, Role: u.Role, RequestID: "setup"}
-		_, secret, err := svc.CreateToken(ctx, a, "crash")
-		if err != nil {
-			t.Fatal(err)
-		}
-		c := &photoCrashClient{token: secret, actor: a, rng: rand.New(rand.NewPCG(rng.Uint64(), uint64(k))), photos: map[int64]int64{}}
-		for i := range 6 {
-			it, err := svc.CreateItem(ctx, a, shelf.ItemInput{Name: fmt.Sprintf("p%d-item%d", k, i), Quantity: 1})
-			if err != nil {
-				t.Fatal(err)
-			}
+		u := addTokenUser(t, svc, fmt.Sprintf("p%d@example.com", k), fmt.Sprintf("Photographer %d", k), numbered(fmt.Sprintf("p%d-item%%d", k), 6)...)
+		c := &photoCrashClient{token: u.token, actor: u.actor, rng: rand.New(rand.NewPCG(rng.Uint64(), uint64(k))), photos: map[int64]int64{}}
+		for _, it := range u.items {
 			c.items = append(c.items, it.ID)
 		}
 		out = append(out, c)

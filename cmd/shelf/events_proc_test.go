@@ -22,27 +22,11 @@ func TestEventsAcrossTwoProcesses(t *testing.T) {
 	dsn := storetest.PostgresDSN(t)
 	ctx := context.Background()
 	db, closeDB := openDB(t, dsn)
-	svc := service.New(db)
-	u, err := svc.AddUser(ctx, service.NewUser{Email: "owner@example.com", Name: "Owner", Password: "password-owner", Role: shelf.RoleMember})
-	if err != nil {
-		t.Fatal(err)
-	}
-	owner := shelf.Actor{UserID: u.ID, Role: u.Role}
-	_, token, err := svc.CreateToken(ctx, owner, "events")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ids []int64
-	for i := range 3 {
-		it, err := svc.CreateItem(ctx, owner, shelf.ItemInput{Name: fmt.Sprintf("Lamp %d", i), Quantity: 1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, it.ID)
-	}
+	owner := addTokenUser(t, service.New(db), "owner@example.com", "Owner", numbered("Lamp %d", 3)...)
 	closeDB()
+	token := owner.token
 
-	bin := buildShelfBinary(t)
+	bin := buildShelf(t)
 	a, b := startInstance(t, bin, dsn), startInstance(t, bin, dsn)
 	req, _ := http.NewRequest("GET", b+"/api/v1/events", nil)
 	req.Header.Set("Authorization", "Bearer "+token)
@@ -61,7 +45,8 @@ func TestEventsAcrossTwoProcesses(t *testing.T) {
 		}
 		close(lines)
 	}()
-	for _, id := range ids {
+	for _, it := range owner.items {
+		id := it.ID
 		r := call(ctx, http.DefaultClient, a, token, "DELETE", fmt.Sprintf("/api/v1/items/%d", id), nil)
 		if r.status != 204 {
 			t.Fatalf("delete %d on the first instance: %d %s %v", id, r.status, r.body, r.err)
@@ -111,19 +96,8 @@ func TestWebhookDeliveryInFlightDuringCrash(t *testing.T) {
 
 	db, closeDB := openDB(t, dsn)
 	svc := service.New(db, service.WithWebhookPrivate(true))
-	u, err := svc.AddUser(ctx, service.NewUser{Email: "owner@example.com", Name: "Owner", Password: "password-owner", Role: shelf.RoleMember})
-	if err != nil {
-		t.Fatal(err)
-	}
-	owner := shelf.Actor{UserID: u.ID, Role: u.Role}
-	_, token, err := svc.CreateToken(ctx, owner, "hooks")
-	if err != nil {
-		t.Fatal(err)
-	}
-	it, err := svc.CreateItem(ctx, owner, shelf.ItemInput{Name: "Lamp", Quantity: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
+	seeded := addTokenUser(t, svc, "owner@example.com", "Owner", "Lamp")
+	owner, token, it := seeded.actor, seeded.token, seeded.items[0]
 	wh, err := svc.CreateWebhook(ctx, owner, service.WebhookInput{URL: recv.URL, Events: []string{shelf.ActionItemTrash}})
 	if err != nil {
 		t.Fatal(err)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -9,11 +8,8 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -34,24 +30,13 @@ func TestTwoInstancesOnePostgres(t *testing.T) {
 	// Users, tokens and items, made before the servers start.
 	db, closeDB := openDB(t, dsn)
 	svc := service.New(db)
-	u, err := svc.AddUser(ctx, service.NewUser{Email: "owner@example.com", Name: "Owner", Password: "password-owner", Role: shelf.RoleMember})
-	if err != nil {
-		t.Fatal(err)
-	}
-	owner := shelf.Actor{UserID: u.ID, Role: u.Role}
-	_, token, err := svc.CreateToken(ctx, owner, "load")
-	if err != nil {
-		t.Fatal(err)
-	}
 	const items = 120
+	owner := addTokenUser(t, svc, "owner@example.com", "Owner", numbered("Thing %03d", items)...)
+	token := owner.token
 	ids := make([]int64, items)
-	for i := range ids {
-		it, err := svc.CreateItem(ctx, owner, shelf.ItemInput{Name: fmt.Sprintf("Thing %03d", i), Quantity: 1})
-		if err != nil {
-			t.Fatal(err)
-		}
+	for i, it := range owner.items {
 		if i%3 == 0 {
-			if _, err := svc.AddNote(ctx, owner, it.ID, "a note that goes with it"); err != nil {
+			if _, err := svc.AddNote(ctx, owner.actor, it.ID, "a note that goes with it"); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -59,7 +44,7 @@ func TestTwoInstancesOnePostgres(t *testing.T) {
 	}
 	closeDB()
 
-	bin := buildShelfBinary(t)
+	bin := buildShelf(t)
 	bases := []string{startInstance(t, bin, dsn), startInstance(t, bin, dsn)}
 
 	var (
@@ -219,55 +204,4 @@ func TestTwoInstancesOnePostgres(t *testing.T) {
 	if err := run(ctx, []string{"audit", "verify", "--db", dsn}, func(string) string { return "" }, nil, &out, io.Discard); err != nil {
 		t.Errorf("audit verify: %v\n%s", err, out.String())
 	}
-}
-
-// buildShelfBinary builds the shelf command once for the test.
-func buildShelfBinary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "shelf")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
-// startInstance runs shelf serve on a free port and returns its base URL; the
-// process is stopped with SIGTERM, and must exit 0, when the test ends.
-func startInstance(t *testing.T, bin, dsn string) string {
-	t.Helper()
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--db", dsn, "--rate-limit", "0")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("instance exited with %v\n%s", err, stderr.String())
-			}
-		case <-time.After(20 * time.Second):
-			_ = cmd.Process.Kill()
-			t.Errorf("instance did not stop on SIGTERM")
-		}
-	})
-	sc := bufio.NewScanner(stdout)
-	for sc.Scan() {
-		if addr, ok := strings.CutPrefix(sc.Text(), "Shelf is listening on "); ok {
-			go func() { _, _ = io.Copy(io.Discard, stdout) }()
-			waitHealthy(t, addr)
-			return addr
-		}
-	}
-	t.Fatalf("instance did not start:\n%s", stderr.String())
-	return ""
 }

@@ -95,12 +95,35 @@ func (w *listenWatcher) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// startServer runs `shelf serve` on dbPath with a free port and waits for it
-// to listen. The rate limit is off and the retention purge idle, so that
-// only the test's own requests change the database.
+// startServer runs `shelf serve` on the SQLite file dbPath with a free port
+// and waits for it to listen.
 func startServer(t *testing.T, bin, dbPath string, extra ...string) *serverProc {
 	t.Helper()
-	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--db", "sqlite:" + dbPath,
+	return startServerOn(t, bin, "sqlite:"+dbPath, extra...)
+}
+
+// startInstance runs `shelf serve` on the database dsn (several instances
+// may share one PostgreSQL database) and returns its base URL once it is
+// healthy. When the test ends the instance is stopped with SIGTERM and must
+// exit cleanly.
+func startInstance(t *testing.T, bin, dsn string) string {
+	t.Helper()
+	p := startServerOn(t, bin, dsn)
+	t.Cleanup(func() {
+		if err := p.stop(); err != nil {
+			t.Errorf("instance did not stop cleanly on SIGTERM: %v\n%s", err, p.tail(3000))
+		}
+	})
+	waitHealthy(t, p.base)
+	return p.base
+}
+
+// startServerOn runs `shelf serve` on the database dsn with a free port and
+// waits for it to listen. The rate limit is off and the retention purge
+// idle, so that only the test's own requests change the database.
+func startServerOn(t *testing.T, bin, dsn string, extra ...string) *serverProc {
+	t.Helper()
+	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--db", dsn,
 		"--rate-limit", "0", "--purge-interval", "24h"}, extra...)
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "SHELF_DEMO=")
