@@ -50,6 +50,7 @@ const (
 	BlockCategory = "category"
 	BlockUser     = "user"
 	BlockHold     = "hold"
+	BlockJob      = "job"
 )
 
 // MaxBlockerLabel is the longest a blocker's label gets, in characters.

@@ -36,4 +36,7 @@ func (h Hold) Blocker() Blocker { return NewBlocker(BlockHold, h.ID, h.Reason) }
 type EmptyTrashResult struct {
 	Purged  int           `json:"purged"`
 	Blocked []BulkBlocker `json:"blocked"`
+	// Job, when the Trash was too big for one request, is the job that
+	// empties it; Purged and Blocked are then in its result.
+	Job *Job `json:"-"`
 }

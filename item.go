@@ -29,6 +29,9 @@ type Item struct {
 	DeletedAt   *time.Time `json:"deleted_at,omitempty"`
 	DeletedBy   *int64     `json:"deleted_by,omitempty"`
 	Cohort      string     `json:"-"`
+	// JobID names the job that is deleting the item, which has left its
+	// owner's view meanwhile; nil for every other item.
+	JobID *int64 `json:"-"`
 }
 
 // Trashed reports whether the item is in the Trash.
@@ -132,6 +135,9 @@ type BulkTrashResult struct {
 	Trashed  []int64       `json:"trashed"`
 	NotFound []int64       `json:"not_found"`
 	Blocked  []BulkBlocker `json:"blocked"`
+	// Job, when there were too many ids for one request, is the job that
+	// moves them; the outcome is then in its result.
+	Job *Job `json:"-"`
 }
 
 // MarshalJSON writes an empty cohort as null: an absent value is never "".
@@ -150,6 +156,14 @@ func NullString(s string) *string {
 		return nil
 	}
 	return &s
+}
+
+// PurgeResult is the outcome of deleting one item forever: the item as it
+// was, and, when it took too many rows with it for one request, the job that
+// deletes it (nil otherwise).
+type PurgeResult struct {
+	Item Item
+	Job  *Job
 }
 
 // MaxBulkIDs is the most ids one bulk delete takes.

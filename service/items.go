@@ -24,7 +24,7 @@ func findItem(ctx context.Context, tx *store.Tx, a shelf.Actor, id int64, trashe
 		return shelf.Item{}, notFound("Item")
 	}
 	it, err := get(ctx, id)
-	if shelf.ErrorCode(err) == shelf.ENOTFOUND || (err == nil && (!canSee(a, it.OwnerID) || it.Trashed() != trashed)) {
+	if shelf.ErrorCode(err) == shelf.ENOTFOUND || (err == nil && (!canSee(a, it.OwnerID) || it.Trashed() != trashed || it.JobID != nil)) {
 		return shelf.Item{}, notFound("Item")
 	}
 	return it, err

@@ -68,21 +68,26 @@ func (s *Service) purgeOne(ctx context.Context, tx *store.Tx, a shelf.Actor, it 
 }
 
 // PurgeItem deletes one item in the Trash forever, with its notes and loans,
-// and returns it as it was. The confirmation's reason, if given, is kept in
+// and returns it as it was; past the job threshold it starts the job that
+// deletes it, and returns that too. The confirmation's reason, if given, is kept in
 // the audit event; past PurgeFriction notes and loans a form asks for the
 // item's name typed, and a name typed must be the item's.
-func (s *Service) PurgeItem(ctx context.Context, a shelf.Actor, id int64, c shelf.Confirmation) (shelf.Item, error) {
+func (s *Service) PurgeItem(ctx context.Context, a shelf.Actor, id int64, c shelf.Confirmation) (shelf.PurgeResult, error) {
 	if err := requireUser(a); err != nil {
-		return shelf.Item{}, err
+		return shelf.PurgeResult{}, err
 	}
 	reason, err := cleanReason(c.Reason)
 	if err != nil {
-		return shelf.Item{}, err
+		return shelf.PurgeResult{}, err
 	}
 	var it shelf.Item
+	var job *shelf.Job
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
 		var err error
 		if it, err = visibleItem(ctx, tx, a, id, true); err != nil {
+			return err
+		}
+		if job, err = s.purgeItemJob(ctx, tx, a, it, reason, c); err != nil || job != nil {
 			return err
 		}
 		return s.purgeOne(ctx, tx, a, it, reason, "from the Trash", func(im shelf.Impact) error {
@@ -90,11 +95,15 @@ func (s *Service) PurgeItem(ctx context.Context, a shelf.Actor, id int64, c shel
 		})
 	})
 	if err != nil {
-		return shelf.Item{}, err
+		return shelf.PurgeResult{}, err
+	}
+	if job != nil {
+		s.wakeJobs()
+		return shelf.PurgeResult{Item: it, Job: job}, nil
 	}
 	counted(s.count.purges, "item", 1)
 	s.filesQueued()
-	return it, nil
+	return shelf.PurgeResult{Item: it}, nil
 }
 
 // purgeBatch purges up to limit items trashed before a time, in one
@@ -154,7 +163,8 @@ const maxHeldListed = 1000
 // maxHeldListed, each with a hold that keeps it). The confirmation's
 // reason, if given, is kept in every item's audit event; past the friction
 // thresholds a form asks for the number of items typed, checked against the
-// Trash as it is now (held items not counted).
+// Trash as it is now (held items not counted). Past the job threshold it
+// starts the job that empties the Trash and returns it in the result.
 func (s *Service) EmptyTrash(ctx context.Context, a shelf.Actor, owner int64, c shelf.Confirmation) (shelf.EmptyTrashResult, error) {
 	res := shelf.EmptyTrashResult{Blocked: []shelf.BulkBlocker{}}
 	if err := requireUser(a); err != nil {
@@ -181,6 +191,9 @@ func (s *Service) EmptyTrash(ctx context.Context, a shelf.Actor, owner int64, c 
 			fmt.Sprintf("Type %d, the number of items in the Trash, to confirm.", items)); err != nil {
 			return res, err
 		}
+	}
+	if res.Job, err = s.emptyTrashJob(ctx, a, owner, reason); err != nil || res.Job != nil {
+		return res, err
 	}
 	res.Purged, err = s.emptyTrash(ctx, a, owner, reason)
 	if err != nil {

@@ -26,6 +26,12 @@ type Service struct {
 	// webhookPrivate lets webhooks reach private addresses.
 	webhookPrivate bool
 	hashing        chan struct{} // one token per password hash running (see hashSlots)
+	// jobThreshold is how many rows a deletion may remove before it runs
+	// as a job; jobWake tells this process's runner of a new job, and jobs
+	// keeps each job to one runner here.
+	jobThreshold int
+	jobWake      chan struct{}
+	jobs         runningJobs
 	// unsealed, for the benchmarks' baseline only, stores audit events'
 	// personal data in plain text.
 	unsealed bool
@@ -40,7 +46,8 @@ func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = 
 
 // New returns a service over db.
 func New(db *store.DB, opts ...Option) *Service {
-	s := &Service{db: db, now: time.Now, newCohort: randomID, count: newCounters(), hashing: make(chan struct{}, hashSlots)}
+	s := &Service{db: db, now: time.Now, newCohort: randomID, count: newCounters(), hashing: make(chan struct{}, hashSlots),
+		jobThreshold: shelf.DefaultJobThreshold, jobWake: make(chan struct{}, 1)}
 	for _, o := range opts {
 		o(s)
 	}
@@ -164,9 +171,10 @@ type itemSnapshot struct {
 	DeletedAt   *time.Time `json:"deleted_at"`
 	DeletedBy   *int64     `json:"deleted_by"`
 	Cohort      string     `json:"cohort,omitempty"`
+	JobID       *int64     `json:"job_id,omitempty"` // the job that purges it, for one that does
 }
 
 func snapItem(it shelf.Item) itemSnapshot {
 	return itemSnapshot{it.ID, it.OwnerID, it.CategoryID, it.Name, it.Description, it.Quantity, it.Version,
-		it.CreatedAt, it.UpdatedAt, it.DeletedAt, it.DeletedBy, it.Cohort}
+		it.CreatedAt, it.UpdatedAt, it.DeletedAt, it.DeletedBy, it.Cohort, it.JobID}
 }

@@ -227,8 +227,13 @@ func TestImpactCountsAreCapped(t *testing.T) {
 		t.Errorf("impact notes: want the cap %d, got %d", shelf.ImpactCap, im.Notes)
 	}
 	f.Trash(f.Alice, it.ID)
-	if _, err := f.Svc.PurgeItem(f.Ctx, f.Alice, it.ID, shelf.Confirmation{}); err != nil {
-		t.Fatalf("purge: %v", err)
+	// note: over the job threshold, so delete forever runs as a job.
+	res, err := f.Svc.PurgeItem(f.Ctx, f.Alice, it.ID, shelf.Confirmation{})
+	if err != nil || res.Job == nil {
+		t.Fatalf("purge %d rows: want a job, got %+v, %v", notes+1, res, err)
+	}
+	if _, err := f.Svc.RunJob(f.Ctx, shelf.System("test"), res.Job.ID, 0, nil); err != nil {
+		t.Fatalf("run the purge job: %v", err)
 	}
 	if c := f.Count("SELECT count(*) FROM notes"); c != 0 {
 		t.Errorf("notes after purge: want 0, got %d", c)

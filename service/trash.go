@@ -121,6 +121,9 @@ func (s *Service) TrashItems(ctx context.Context, a shelf.Actor, ids []int64, c 
 	if err := c.CheckCount(shelf.BulkNeedsCount(n), n, fmt.Sprintf("Type %d to confirm that you mean to delete all %d items.", n, n)); err != nil {
 		return shelf.BulkTrashResult{}, err
 	}
+	if job, err := s.bulkDeleteJob(ctx, a, ids, reason); err != nil || job != nil {
+		return shelf.BulkTrashResult{Job: job}, err
+	}
 	cohort := s.newCohort()
 	var res shelf.BulkTrashResult
 	err = s.db.Write(ctx, func(tx *store.Tx) error {

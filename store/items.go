@@ -9,7 +9,7 @@ import (
 	"shelf"
 )
 
-const itemColumns = "id, owner_id, category_id, name, description, quantity, version, created_at, updated_at, deleted_at, deleted_by, deleted_cohort"
+const itemColumns = "id, owner_id, category_id, name, description, quantity, version, created_at, updated_at, deleted_at, deleted_by, deleted_cohort, job_id"
 
 // liveItemColumns leave out the columns that are NULL on every live item, for
 // the list of live items, the busiest query.
@@ -26,7 +26,7 @@ func scanItem(s interface{ Scan(...any) error }) (shelf.Item, error) {
 	var it shelf.Item
 	err := s.Scan(&it.ID, &it.OwnerID, nullInt{&it.CategoryID}, &it.Name, &it.Description,
 		&it.Quantity, &it.Version, timeCol{&it.CreatedAt}, timeCol{&it.UpdatedAt},
-		nullTimeCol{&it.DeletedAt}, nullInt{&it.DeletedBy}, nullString{&it.Cohort})
+		nullTimeCol{&it.DeletedAt}, nullInt{&it.DeletedBy}, nullString{&it.Cohort}, nullInt{&it.JobID})
 	return it, err
 }
 
@@ -143,7 +143,8 @@ func (t *Tx) LiveItems(ctx context.Context, owner *int64, f shelf.ItemFilter) (s
 	limit := pageLimit(f.Limit)
 	var where []string
 	var args []any
-	where = append(where, "deleted_at IS NULL")
+	// note: items a bulk delete's job is moving have left the list already.
+	where = append(where, "deleted_at IS NULL", "job_id IS NULL")
 	if owner != nil {
 		where = append(where, "owner_id = ?")
 		args = append(args, *owner)
@@ -186,7 +187,8 @@ func (t *Tx) LiveItems(ctx context.Context, owner *int64, f shelf.ItemFilter) (s
 // nil owner lists everyone's (for admins).
 func (t *Tx) TrashedItems(ctx context.Context, owner *int64, f shelf.ItemFilter) (shelf.ItemPage, error) {
 	limit := pageLimit(f.Limit)
-	where := []string{"deleted_at IS NOT NULL"}
+	// note: items a job is deleting have left the Trash already.
+	where := []string{"deleted_at IS NOT NULL", "job_id IS NULL"}
 	var args []any
 	if owner != nil {
 		where = append(where, "owner_id = ?")
@@ -234,7 +236,7 @@ func (t *Tx) TrashedItems(ctx context.Context, owner *int64, f shelf.ItemFilter)
 // CohortItems returns the trashed items of one delete request, locked. A nil
 // owner takes everyone's.
 func (t *Tx) CohortItems(ctx context.Context, cohort string, owner *int64) ([]shelf.Item, error) {
-	q := `SELECT ` + itemColumns + ` FROM items WHERE deleted_cohort = ? AND deleted_at IS NOT NULL`
+	q := `SELECT ` + itemColumns + ` FROM items WHERE deleted_cohort = ? AND deleted_at IS NOT NULL AND job_id IS NULL`
 	args := []any{cohort}
 	if owner != nil {
 		q += ` AND owner_id = ?`
@@ -251,7 +253,7 @@ func (t *Tx) CohortItems(ctx context.Context, cohort string, owner *int64) ([]sh
 // no hold covers, oldest first, locked; several purgers on PostgreSQL each take rows the
 // others do not hold. A nil owner takes everyone's.
 func (t *Tx) TrashedBefore(ctx context.Context, owner *int64, before time.Time, limit int) ([]int64, error) {
-	q := `SELECT id FROM items WHERE deleted_at IS NOT NULL AND deleted_at < ? AND ` + notHeld("items")
+	q := `SELECT id FROM items WHERE deleted_at IS NOT NULL AND deleted_at < ? AND job_id IS NULL AND ` + notHeld("items")
 	args := []any{ts(before)}
 	if owner != nil {
 		q += ` AND owner_id = ?`
@@ -282,11 +284,11 @@ func (t *Tx) CountTrash(ctx context.Context, owner *int64, limit int) (int, erro
 // one statement.
 func (t *Tx) TrashCounts(ctx context.Context, owner int64, limit int) (items, notes, loans int, err error) {
 	q := fmt.Sprintf(`SELECT
-		(SELECT count(*) FROM (SELECT 1 FROM items WHERE owner_id = ? AND deleted_at IS NOT NULL AND %[2]s LIMIT %[1]d) AS i),
+		(SELECT count(*) FROM (SELECT 1 FROM items WHERE owner_id = ? AND deleted_at IS NOT NULL AND job_id IS NULL AND %[2]s LIMIT %[1]d) AS i),
 		(SELECT count(*) FROM (SELECT 1 FROM items i JOIN notes n ON n.item_id = i.id
-			WHERE i.owner_id = ? AND i.deleted_at IS NOT NULL AND %[3]s LIMIT %[1]d) AS n),
+			WHERE i.owner_id = ? AND i.deleted_at IS NOT NULL AND i.job_id IS NULL AND %[3]s LIMIT %[1]d) AS n),
 		(SELECT count(*) FROM (SELECT 1 FROM items i JOIN loans l ON l.item_id = i.id
-			WHERE i.owner_id = ? AND i.deleted_at IS NOT NULL AND %[3]s LIMIT %[1]d) AS l)`, limit, notHeld("items"), notHeld("i"))
+			WHERE i.owner_id = ? AND i.deleted_at IS NOT NULL AND i.job_id IS NULL AND %[3]s LIMIT %[1]d) AS l)`, limit, notHeld("items"), notHeld("i"))
 	err = t.queryRow(ctx, []any{&items, &notes, &loans}, q, owner, owner, owner)
 	return items, notes, loans, err
 }
@@ -295,7 +297,7 @@ func (t *Tx) TrashCounts(ctx context.Context, owner int64, limit int) (items, no
 // covers, for progress.
 func (t *Tx) CountTrashedBefore(ctx context.Context, before time.Time) (int, error) {
 	var n int
-	err := t.queryRow(ctx, []any{&n}, `SELECT count(*) FROM items WHERE deleted_at IS NOT NULL AND deleted_at < ? AND `+notHeld("items"), ts(before))
+	err := t.queryRow(ctx, []any{&n}, `SELECT count(*) FROM items WHERE deleted_at IS NOT NULL AND deleted_at < ? AND job_id IS NULL AND `+notHeld("items"), ts(before))
 	return n, err
 }
 

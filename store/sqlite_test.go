@@ -151,7 +151,7 @@ func TestSQLiteSchema(t *testing.T) {
 	// The same, as SQLite understands it: every foreign key and its action.
 	wantFK := map[string]map[string]string{
 		"categories":   {"owner_id": "CASCADE"},
-		"items":        {"owner_id": "RESTRICT", "category_id": "SET NULL", "deleted_by": "SET NULL"},
+		"items":        {"owner_id": "RESTRICT", "category_id": "SET NULL", "deleted_by": "SET NULL", "job_id": "SET NULL"},
 		"notes":        {"item_id": "CASCADE", "author_id": "SET NULL"},
 		"loans":        {"item_id": "CASCADE"},
 		"api_tokens":   {"user_id": "CASCADE"},

@@ -239,6 +239,10 @@ func (s *Server) apiBulkTrash(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
+	if res.Job != nil {
+		writeJobAccepted(w, res.Job)
+		return
+	}
 	if res.Cohort != "" {
 		w.Header().Set("X-Shelf-Cohort", res.Cohort)
 	}

@@ -116,8 +116,13 @@ func (s *Server) apiPurgeItem(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := shelf.Confirmation{Reason: body.Reason, Typed: body.ConfirmName}
-	if _, err := s.svc.PurgeItem(r.Context(), actor(r), id, c); err != nil {
+	res, err := s.svc.PurgeItem(r.Context(), actor(r), id, c)
+	if err != nil {
 		s.apiError(w, r, err)
+		return
+	}
+	if res.Job != nil {
+		writeJobAccepted(w, res.Job)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -125,7 +130,8 @@ func (s *Server) apiPurgeItem(w http.ResponseWriter, r *http.Request) {
 
 // apiEmptyTrash empties the caller's Trash, or with ?owner= (admins) another
 // user's. The body is optional: {"reason": "…"} is kept in every purged
-// item's audit event. Held items stay, listed under blocked.
+// item's audit event. Held items stay, listed under blocked. A Trash past
+// the job threshold is emptied by a job: 202 with the job.
 func (s *Server) apiEmptyTrash(w http.ResponseWriter, r *http.Request) {
 	var owner int64
 	if v := r.URL.Query().Get("owner"); v != "" {
@@ -146,6 +152,10 @@ func (s *Server) apiEmptyTrash(w http.ResponseWriter, r *http.Request) {
 	res, err := s.svc.EmptyTrash(r.Context(), actor(r), owner, shelf.Confirmation{Reason: body.Reason})
 	if err != nil {
 		s.apiError(w, r, err)
+		return
+	}
+	if res.Job != nil {
+		writeJobAccepted(w, res.Job)
 		return
 	}
 	writeJSON(w, http.StatusOK, res)

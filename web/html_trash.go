@@ -166,14 +166,14 @@ func (s *Server) purgeItem(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := purgeView{Typed: field(r, "confirm_name"), Reason: reasonField{Value: field(r, "reason")}}
-	it, err := s.svc.PurgeItem(r.Context(), actor(r), id, formConfirmation(r, "confirm_name"))
+	res, err := s.svc.PurgeItem(r.Context(), actor(r), id, formConfirmation(r, "confirm_name"))
 	if err != nil {
 		p := s.refusal(w, r, err)
 		v.Message, v.Reason.Error, v.Error = refusalMessage(p), p.Errors["reason"], p.Errors["confirm_name"]
 		s.renderPurge(w, r, p.Status, id, v)
 		return
 	}
-	s.setFlash(r, flash{Kind: "success", Text: "Deleted " + quoted(it.Name) + " forever."})
+	s.setFlash(r, flash{Kind: "success", Text: "Deleted " + quoted(res.Item.Name) + " forever."})
 	redirect(w, r, "/trash")
 }
 

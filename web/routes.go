@@ -149,6 +149,10 @@ func (s *Server) routes() {
 	m.Handle("GET /api/v1/holds/{id}", apiAdmin(s.apiGetHold))
 	m.Handle("DELETE /api/v1/holds/{id}", apiAdminDestroy(s.apiReleaseHold))
 
+	m.Handle("GET /api/v1/jobs", api(s.apiListJobs))
+	m.Handle("GET /api/v1/jobs/{id}", api(s.apiGetJob))
+	m.Handle("POST /api/v1/jobs/{id}/retry", apiAdminDestroy(s.apiRetryJob))
+
 	m.Handle("GET /api/v1/events", api(s.apiEvents))
 	m.Handle("POST /api/v1/webhooks", api(s.apiCreateWebhook))
 	m.Handle("GET /api/v1/webhooks", api(s.apiListWebhooks))

@@ -13,6 +13,7 @@ import (
 
 	"shelf"
 	"shelf/internal/gctune"
+	"shelf/jobs"
 	"shelf/purge"
 	"shelf/service"
 	"shelf/web"
@@ -37,6 +38,7 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	anchorEvery := fs.Duration("audit-anchor-interval", time.Minute, "how often an audit.anchor event binds the audit lanes' heads (when any moved)")
 	filesPath := filesFlag(fs)
 	keyFile := keyFileFlag(fs)
+	jobThreshold := fs.Int("job-threshold", shelf.DefaultJobThreshold, "rows (items, notes and loans; ids for a bulk delete) past which a deletion runs as a background job (202 Accepted)")
 	uploadGrace := fs.Duration("upload-grace", service.DefaultUploadGrace, "how long the file of an upload that never committed (a crash) stays before it is removed")
 	if err := env.parse(fs, args); err != nil {
 		return err
@@ -46,6 +48,9 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	}
 	if *anchorEvery <= 0 {
 		return usageError{"--audit-anchor-interval must be positive"}
+	}
+	if *jobThreshold < 1 {
+		return usageError{"--job-threshold must be at least 1"}
 	}
 	if *rateLimit < 0 {
 		return usageError{"--rate-limit cannot be negative"}
@@ -62,7 +67,7 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	svc, closeDB, err := openKeyedService(ctx, *dsn, *keyFile, service.WithFiles(files), service.WithUploadGrace(*uploadGrace), service.WithWebhookPrivate(*allowPrivate))
+	svc, closeDB, err := openKeyedService(ctx, *dsn, *keyFile, service.WithFiles(files), service.WithUploadGrace(*uploadGrace), service.WithWebhookPrivate(*allowPrivate), service.WithJobThreshold(*jobThreshold))
 	if err != nil {
 		return err
 	}
@@ -110,6 +115,8 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	bg.Go(func() { job.Run(bgCtx) })
 	bg.Go(func() { sweepSessions(bgCtx, svc, log) })
 	bg.Go(func() { anchorAudit(bgCtx, svc, *anchorEvery, log) })
+	runner := &jobs.Runner{Service: svc, Logger: log, Busy: srv.Busy, Progress: srv.PublishJob}
+	bg.Go(func() { runner.Run(bgCtx) })
 	remover := &purge.FileRemover{Service: svc, Logger: log}
 	bg.Go(func() { remover.Run(bgCtx) })
 	sender := &webhook.Sender{Service: svc, Logger: log}

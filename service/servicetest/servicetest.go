@@ -88,6 +88,13 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"MasterKeyWrapsKeys", testMasterKeyWrapsKeys},
 		{"EraseLeavesNoCopy", testEraseLeavesNoCopy},
 		{"EraseResumes", testEraseResumes},
+		{"JobEmptyTrash", testJobEmptyTrash},
+		{"JobPurgeItem", testJobPurgeItem},
+		{"JobLeavesHeldItems", testJobLeavesHeldItems},
+		{"JobRetriesThenFails", testJobRetriesThenFails},
+		{"JobResumes", testJobResumes},
+		{"JobOneRunner", testJobOneRunner},
+		{"JobBulkDelete", testJobBulkDelete},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

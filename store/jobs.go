@@ -1,0 +1,266 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"shelf"
+)
+
+// JobRow is a job as stored: the job that clients see, and what running it
+// takes (who asked, why, what to take again on a retry, when to try next).
+type JobRow struct {
+	shelf.Job
+	ActorRole     shelf.Role
+	RequestID     string
+	Reason        string
+	Params        json.RawMessage
+	ItemsDone     int64
+	Attempts      int
+	NextAttemptAt time.Time
+}
+
+const jobColumns = `id, kind, state, owner_id, actor_id, actor_role, request_id, reason, params, done, total,
+	items_done, attempts, next_attempt_at, error, result, created_at, finished_at`
+
+func scanJob(s interface{ Scan(...any) error }) (JobRow, error) {
+	var j JobRow
+	var actor *int64
+	var errText, result, params string
+	err := s.Scan(&j.ID, &j.Kind, &j.State, &j.OwnerID, nullInt{&actor}, &j.ActorRole, &j.RequestID, &j.Reason,
+		&params, &j.Done, &j.Total, &j.ItemsDone, &j.Attempts, timeCol{&j.NextAttemptAt}, nullString{&errText},
+		nullString{&result}, timeCol{&j.CreatedAt}, nullTimeCol{&j.FinishedAt})
+	if actor != nil {
+		j.ActorID = *actor
+	}
+	if errText != "" {
+		j.Error = &errText
+	}
+	if result != "" {
+		j.Result = json.RawMessage(result)
+	}
+	j.Params = json.RawMessage(params)
+	return j, err
+}
+
+// InsertJob stores a new job and returns it with its id.
+func (t *Tx) InsertJob(ctx context.Context, j JobRow) (JobRow, error) {
+	var actor any
+	if j.ActorID != 0 {
+		actor = j.ActorID
+	}
+	params := string(j.Params)
+	if params == "" {
+		params = "{}"
+	}
+	err := t.queryRow(ctx, []any{&j.ID},
+		`INSERT INTO jobs (kind, state, owner_id, actor_id, actor_role, request_id, reason, params, done, total,
+			items_done, attempts, next_attempt_at, created_at)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		j.Kind, j.State, j.OwnerID, actor, string(j.ActorRole), j.RequestID, j.Reason, params, j.Done, j.Total,
+		j.ItemsDone, j.Attempts, ts(j.NextAttemptAt), ts(j.CreatedAt))
+	return j, err
+}
+
+// Job returns a job, or ENOTFOUND.
+func (t *Tx) Job(ctx context.Context, id int64) (JobRow, error) {
+	rows, err := t.query(ctx, `SELECT `+jobColumns+` FROM jobs WHERE id = ?`, id)
+	if err != nil {
+		return JobRow{}, err
+	}
+	return one(rows, scanJob)
+}
+
+// LockJob returns a job and, on engines with row locks, holds its row until
+// commit, so that two batches of one job never run at once.
+func (t *Tx) LockJob(ctx context.Context, id int64) (JobRow, error) {
+	rows, err := t.query(ctx, `SELECT `+jobColumns+` FROM jobs WHERE id = ?`+t.d.forUpdate(), id)
+	if err != nil {
+		return JobRow{}, err
+	}
+	return one(rows, scanJob)
+}
+
+// UpdateJob writes a job's progress and outcome.
+func (t *Tx) UpdateJob(ctx context.Context, j JobRow) error {
+	var errText, result any
+	if j.Error != nil {
+		errText = *j.Error
+	}
+	if j.Result != nil {
+		result = string(j.Result)
+	}
+	_, err := t.exec(ctx, `UPDATE jobs SET state = ?, reason = ?, params = ?, done = ?, total = ?, items_done = ?,
+		attempts = ?, next_attempt_at = ?, error = ?, result = ?, finished_at = ? WHERE id = ?`,
+		j.State, j.Reason, string(j.Params), j.Done, j.Total, j.ItemsDone, j.Attempts, ts(j.NextAttemptAt), errText,
+		result, tsPtr(j.FinishedAt), j.ID)
+	return err
+}
+
+// Jobs returns a page of jobs, newest first: those of one user (jobs about
+// their things or asked for by them), or everyone's when user is nil.
+func (t *Tx) Jobs(ctx context.Context, user *int64, after string, limit int) (shelf.JobPage, error) {
+	limit = pageLimit(limit)
+	var where []string
+	var args []any
+	if user != nil {
+		where = append(where, "(owner_id = ? OR actor_id = ?)")
+		args = append(args, *user, *user)
+	}
+	if after != "" {
+		id, err := decodeIDCursor(after)
+		if err != nil {
+			return shelf.JobPage{}, err
+		}
+		where = append(where, "id < ?")
+		args = append(args, id)
+	}
+	q := `SELECT ` + jobColumns + ` FROM jobs`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	rows, err := t.query(ctx, q+` ORDER BY id DESC LIMIT ?`, append(args, limit+1)...)
+	if err != nil {
+		return shelf.JobPage{}, err
+	}
+	js, err := all(rows, scanJob)
+	if err != nil {
+		return shelf.JobPage{}, err
+	}
+	page := shelf.JobPage{Jobs: make([]shelf.Job, 0, len(js))}
+	for _, j := range js {
+		page.Jobs = append(page.Jobs, j.Job)
+	}
+	if len(page.Jobs) > limit {
+		page.Jobs = page.Jobs[:limit]
+		page.Next = encodeIDCursor(page.Jobs[limit-1].ID)
+	}
+	return page, nil
+}
+
+// DueJobs returns the ids of up to limit unfinished jobs whose next attempt
+// is due, oldest first.
+func (t *Tx) DueJobs(ctx context.Context, now time.Time, limit int) ([]int64, error) {
+	rows, err := t.query(ctx, `SELECT id FROM jobs WHERE state IN ('queued', 'running') AND next_attempt_at <= ?
+		ORDER BY id LIMIT ?`, ts(now), limit)
+	if err != nil {
+		return nil, err
+	}
+	return all(rows, scanID)
+}
+
+// ClaimTrash gives a job the items in owner's Trash trashed before a time
+// that no hold covers and no other job has, and returns how many it took.
+func (t *Tx) ClaimTrash(ctx context.Context, jobID, owner int64, before time.Time) (int64, error) {
+	res, err := t.exec(ctx, `UPDATE items SET job_id = ?
+		WHERE owner_id = ? AND deleted_at IS NOT NULL AND deleted_at < ? AND job_id IS NULL AND `+notHeld("items"),
+		jobID, owner, ts(before))
+	if err != nil {
+		return 0, err
+	}
+	return affected(res)
+}
+
+// ClaimItems gives a job those of ids that are in the Trash (trashed) or
+// live (!trashed) and that no other job has, and returns how many it took.
+func (t *Tx) ClaimItems(ctx context.Context, jobID int64, ids []int64, trashed bool) (int64, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	state := "deleted_at IS NULL"
+	if trashed {
+		state = "deleted_at IS NOT NULL"
+	}
+	in, args := inList(ids)
+	res, err := t.exec(ctx, `UPDATE items SET job_id = ? WHERE id IN (`+in+`) AND job_id IS NULL AND `+state,
+		append([]any{jobID}, args...)...)
+	if err != nil {
+		return 0, err
+	}
+	return affected(res)
+}
+
+// ReleaseItems hands a job's items back (they show again where they were)
+// and returns how many there were; itemID, when not 0, releases that one
+// item only.
+func (t *Tx) ReleaseItems(ctx context.Context, jobID, itemID int64) (int64, error) {
+	q, args := `UPDATE items SET job_id = NULL WHERE job_id = ?`, []any{jobID}
+	if itemID != 0 {
+		q += ` AND id = ?`
+		args = append(args, itemID)
+	}
+	res, err := t.exec(ctx, q, args...)
+	if err != nil {
+		return 0, err
+	}
+	return affected(res)
+}
+
+// JobItemIDs returns up to limit ids of the items a job still has, in id
+// order.
+func (t *Tx) JobItemIDs(ctx context.Context, jobID int64, limit int) ([]int64, error) {
+	rows, err := t.query(ctx, `SELECT id FROM items WHERE job_id = ? ORDER BY id LIMIT ?`, jobID, limit)
+	if err != nil {
+		return nil, err
+	}
+	return all(rows, scanID)
+}
+
+// JobRows counts, exactly, the rows a job's items hold: the items, and
+// their notes and loans.
+func (t *Tx) JobRows(ctx context.Context, jobID int64) (int64, error) {
+	var n int64
+	err := t.queryRow(ctx, []any{&n}, `SELECT
+		(SELECT count(*) FROM items WHERE job_id = ?) +
+		(SELECT count(*) FROM items i JOIN notes n ON n.item_id = i.id WHERE i.job_id = ?) +
+		(SELECT count(*) FROM items i JOIN loans l ON l.item_id = i.id WHERE i.job_id = ?)`, jobID, jobID, jobID)
+	return n, err
+}
+
+// ChildRows counts, exactly, the notes and loans of each of ids; an item
+// with neither is left out.
+func (t *Tx) ChildRows(ctx context.Context, ids []int64) (map[int64]int64, error) {
+	out := map[int64]int64{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	in, args := inList(ids)
+	rows, err := t.query(ctx, `SELECT item_id, count(*) FROM notes WHERE item_id IN (`+in+`) GROUP BY item_id
+		UNION ALL SELECT item_id, count(*) FROM loans WHERE item_id IN (`+in+`) GROUP BY item_id`, append(args, args...)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, n int64
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, err
+		}
+		out[id] += n
+	}
+	return out, t.d.mapErr(rows.Err())
+}
+
+// inList returns "?, ?, …" for ids and the ids as arguments.
+func inList(ids []int64) (string, []any) {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", "), args
+}
+
+// jobLockKey names the advisory lock that keeps one job to one instance.
+func jobLockKey(id int64) int64 { return 0x5e1f_0100<<32 | id }
+
+// ExclusiveJob runs fn only if no other process is running job id (see
+// Exclusive), and reports whether fn ran.
+func (db *DB) ExclusiveJob(ctx context.Context, id int64, fn func() error) (bool, error) {
+	if id <= 0 || id >= 1<<32 {
+		return false, fmt.Errorf("job id %d out of the lock's range", id)
+	}
+	return db.Exclusive(ctx, jobLockKey(id), fn)
+}
