@@ -24,6 +24,13 @@ type User struct {
 	CreatedAt    time.Time `json:"created_at"`
 }
 
+// TransferResult is what giving a user's items to another did: how many
+// items moved, and to whom (for the message that says so).
+type TransferResult struct {
+	Transferred int64 `json:"transferred"`
+	To          User  `json:"-"`
+}
+
 // Actor is who is asking for a use case, and from where; the service decides
 // every permission from it, and audit events record it.
 type Actor struct {
@@ -53,6 +60,13 @@ type Category struct {
 	ID      int64  `json:"id"`
 	OwnerID int64  `json:"-"`
 	Name    string `json:"name"`
+}
+
+// CategoryDeletion is what deleting a category did: the category as it was,
+// and how many items became uncategorised.
+type CategoryDeletion struct {
+	Category      Category
+	Uncategorised int
 }
 
 // Note is a short text on an item; it goes with the item when the item is purged.

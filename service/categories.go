@@ -107,13 +107,15 @@ const uncappedCount = 1 << 62
 
 // DeleteCategory deletes a category; its items, live and trashed, become
 // uncategorised (the schema's SET NULL). It returns how many items that was.
-func (s *Service) DeleteCategory(ctx context.Context, a shelf.Actor, id int64) (int, error) {
+func (s *Service) DeleteCategory(ctx context.Context, a shelf.Actor, id int64) (shelf.CategoryDeletion, error) {
 	if err := requireUser(a); err != nil {
-		return 0, err
+		return shelf.CategoryDeletion{}, err
 	}
+	var c shelf.Category
 	var n int
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
-		c, err := visibleCategory(ctx, tx, a, id)
+		var err error
+		c, err = visibleCategory(ctx, tx, a, id)
 		if err != nil {
 			return err
 		}
@@ -139,8 +141,9 @@ func (s *Service) DeleteCategory(ctx context.Context, a shelf.Actor, id int64) (
 			fmt.Sprintf("Deleted category “%s”; %d items became uncategorised", c.Name, n),
 			map[string]any{"category": map[string]any{"id": c.ID, "owner_id": c.OwnerID, "name": c.Name}, "items_uncategorised": n})
 	})
-	if err == nil {
-		counted(s.count.deletes, "category", 1)
+	if err != nil {
+		return shelf.CategoryDeletion{}, err
 	}
-	return n, err
+	counted(s.count.deletes, "category", 1)
+	return shelf.CategoryDeletion{Category: c, Uncategorised: n}, nil
 }

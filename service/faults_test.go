@@ -194,7 +194,8 @@ func TestFailureLeavesNoPartialChange(t *testing.T) {
 			t.Fatal(err)
 		}
 		failAudit(t, f, shelf.ActionUserDelete, 0)
-		wantFailed(t, f.Svc.DeleteUser(f.Ctx, f.Admin, f.Bob.UserID), "delete user")
+		_, err := f.Svc.DeleteUser(f.Ctx, f.Admin, f.Bob.UserID)
+		wantFailed(t, err, "delete user")
 		if !f.Exists("users", f.Bob.UserID) ||
 			f.Count("SELECT count(*) FROM categories WHERE owner_id = %d", f.Bob.UserID) != 1 ||
 			f.Count("SELECT count(*) FROM api_tokens WHERE user_id = %d", f.Bob.UserID) != 1 {

@@ -18,6 +18,28 @@ func peekItem(ctx context.Context, tx *store.Tx, a shelf.Actor, id int64, trashe
 	return findItem(ctx, tx, a, id, trashed, tx.Item)
 }
 
+// listOfItem reads what a live item the actor may see has (its notes, loans
+// or photos) with list: who may read an item's parts is decided here once.
+// The list is never nil, so that JSON has [] rather than null.
+func listOfItem[T any](ctx context.Context, s *Service, a shelf.Actor, itemID int64, list func(tx *store.Tx, itemID int64) ([]T, error)) ([]T, error) {
+	if err := requireUser(a); err != nil {
+		return nil, err
+	}
+	var out []T
+	err := s.db.Read(ctx, func(tx *store.Tx) error {
+		it, err := peekItem(ctx, tx, a, itemID, false)
+		if err != nil {
+			return err
+		}
+		out, err = list(tx, it.ID)
+		return err
+	})
+	if out == nil {
+		out = []T{}
+	}
+	return out, err
+}
+
 func findItem(ctx context.Context, tx *store.Tx, a shelf.Actor, id int64, trashed bool,
 	get func(context.Context, int64) (shelf.Item, error)) (shelf.Item, error) {
 	if id <= 0 {

@@ -50,22 +50,9 @@ func (s *Service) LendItem(ctx context.Context, a shelf.Actor, itemID int64, bor
 
 // Loans lists the loans of a live item the actor may see, newest first.
 func (s *Service) Loans(ctx context.Context, a shelf.Actor, itemID int64) ([]shelf.Loan, error) {
-	if err := requireUser(a); err != nil {
-		return nil, err
-	}
-	var ls []shelf.Loan
-	err := s.db.Read(ctx, func(tx *store.Tx) error {
-		it, err := peekItem(ctx, tx, a, itemID, false)
-		if err != nil {
-			return err
-		}
-		ls, err = tx.Loans(ctx, it.ID, shelf.ImpactCap)
-		return err
+	return listOfItem(ctx, s, a, itemID, func(tx *store.Tx, itemID int64) ([]shelf.Loan, error) {
+		return tx.Loans(ctx, itemID, shelf.ImpactCap)
 	})
-	if ls == nil {
-		ls = []shelf.Loan{}
-	}
-	return ls, err
 }
 
 // Loan returns one loan of a live item the actor may see.

@@ -46,22 +46,9 @@ func (s *Service) AddNote(ctx context.Context, a shelf.Actor, itemID int64, body
 
 // Notes lists the notes of a live item the actor may see, oldest first.
 func (s *Service) Notes(ctx context.Context, a shelf.Actor, itemID int64) ([]shelf.Note, error) {
-	if err := requireUser(a); err != nil {
-		return nil, err
-	}
-	var ns []shelf.Note
-	err := s.db.Read(ctx, func(tx *store.Tx) error {
-		it, err := peekItem(ctx, tx, a, itemID, false)
-		if err != nil {
-			return err
-		}
-		ns, err = tx.Notes(ctx, it.ID, shelf.ImpactCap)
-		return err
+	return listOfItem(ctx, s, a, itemID, func(tx *store.Tx, itemID int64) ([]shelf.Note, error) {
+		return tx.Notes(ctx, itemID, shelf.ImpactCap)
 	})
-	if ns == nil {
-		ns = []shelf.Note{}
-	}
-	return ns, err
 }
 
 // DeleteNote deletes a note for good. The actor must be able to see its item,

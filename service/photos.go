@@ -206,24 +206,11 @@ func storageError(err error) error {
 
 // ItemPhotos returns the live photos of a live item the actor may see.
 func (s *Service) ItemPhotos(ctx context.Context, a shelf.Actor, itemID int64) ([]shelf.Photo, error) {
-	if err := requireUser(a); err != nil {
-		return nil, err
-	}
-	var photos []shelf.Photo
-	err := s.db.Read(ctx, func(tx *store.Tx) error {
-		it, err := peekItem(ctx, tx, a, itemID, false)
-		if err != nil {
-			return err
-		}
+	return listOfItem(ctx, s, a, itemID, func(tx *store.Tx, itemID int64) ([]shelf.Photo, error) {
 		// note: a little over the limit, so that photos restored past it by
 		// an older version are still shown.
-		photos, err = tx.ItemPhotos(ctx, it.ID, 2*shelf.MaxPhotosPerItem)
-		return err
+		return tx.ItemPhotos(ctx, itemID, 2*shelf.MaxPhotosPerItem)
 	})
-	if photos == nil {
-		photos = []shelf.Photo{}
-	}
-	return photos, err
 }
 
 // Photo returns a photo the actor may see: of their own item (any, for an

@@ -349,8 +349,12 @@ func TestAPITokens(t *testing.T) {
 	}
 	_, err = f.Svc.AuthenticateToken(f.Ctx, secret+"x")
 	wantCode(t, err, shelf.EUNAUTHORIZED, "authenticate with a wrong token")
-	if err := f.Svc.DeleteToken(f.Ctx, f.Alice, tk.ID); err != nil {
+	revoked, err := f.Svc.DeleteToken(f.Ctx, f.Alice, tk.ID)
+	if err != nil {
 		t.Fatalf("delete token: %v", err)
+	}
+	if revoked.ID != tk.ID || revoked.Name != tk.Name {
+		t.Errorf("delete token: want %q (%d) as it was, got %+v", tk.Name, tk.ID, revoked)
 	}
 	_, err = f.Svc.AuthenticateToken(f.Ctx, secret)
 	wantCode(t, err, shelf.EUNAUTHORIZED, "authenticate with a revoked token")

@@ -120,15 +120,17 @@ func (s *Service) Token(ctx context.Context, a shelf.Actor, id int64) (shelf.API
 }
 
 // DeleteToken revokes one of the actor's tokens (an admin may revoke anyone's).
-func (s *Service) DeleteToken(ctx context.Context, a shelf.Actor, id int64) error {
+func (s *Service) DeleteToken(ctx context.Context, a shelf.Actor, id int64) (shelf.APIToken, error) {
 	if err := requireUser(a); err != nil {
-		return err
+		return shelf.APIToken{}, err
 	}
+	var tk shelf.APIToken
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
 		if id <= 0 {
 			return notFound("Token")
 		}
-		tk, err := tx.Token(ctx, id)
+		var err error
+		tk, err = tx.Token(ctx, id)
 		if shelf.ErrorCode(err) == shelf.ENOTFOUND || (err == nil && !canSee(a, tk.UserID)) {
 			return notFound("Token")
 		} else if err != nil {
@@ -149,8 +151,9 @@ func (s *Service) DeleteToken(ctx context.Context, a shelf.Actor, id int64) erro
 			map[string]any{"token": map[string]any{"id": tk.ID, "user_id": tk.UserID, "name": tk.Name,
 				"created_at": tk.CreatedAt, "last_used_at": tk.LastUsedAt}})
 	})
-	if err == nil {
-		counted(s.count.deletes, "token", 1)
+	if err != nil {
+		return shelf.APIToken{}, err
 	}
-	return err
+	counted(s.count.deletes, "token", 1)
+	return tk, nil
 }

@@ -128,6 +128,7 @@ func (s *Service) Users(ctx context.Context, a shelf.Actor) ([]shelf.User, error
 // (EHELD), or the items they own (EOWNSITEMS, the first maxUserBlockers of
 // them; the counts give the total).
 type UserImpact struct {
+	User         shelf.User // whom it is of, for the page that asks
 	LiveItems    int
 	TrashedItems int
 	Code         string
@@ -193,6 +194,7 @@ func (s *Service) DeleteUserImpact(ctx context.Context, a shelf.Actor, id int64)
 			return err
 		}
 		im, err = userBlockers(ctx, tx, a, u)
+		im.User = u
 		return err
 	})
 	return im, err
@@ -202,13 +204,16 @@ func (s *Service) DeleteUserImpact(ctx context.Context, a shelf.Actor, id int64)
 // the user owns any item, live or trashed, and for one's own account
 // (EOWNACCOUNT). Their
 // categories, tokens and sessions go with them; notes they wrote on others'
-// items stay, with no author.
-func (s *Service) DeleteUser(ctx context.Context, a shelf.Actor, id int64) error {
+// items stay, with no author. It returns the user as they were, for the
+// message that says so.
+func (s *Service) DeleteUser(ctx context.Context, a shelf.Actor, id int64) (shelf.User, error) {
 	if err := requireAdmin(a); err != nil {
-		return err
+		return shelf.User{}, err
 	}
+	var u shelf.User
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
-		u, err := tx.UserByID(ctx, id)
+		var err error
+		u, err = tx.UserByID(ctx, id)
 		if shelf.ErrorCode(err) == shelf.ENOTFOUND {
 			return notFound("User")
 		} else if err != nil {
@@ -234,21 +239,26 @@ func (s *Service) DeleteUser(ctx context.Context, a shelf.Actor, id int64) error
 			fmt.Sprintf("Deleted user %s", u.Email),
 			map[string]any{"user": map[string]any{"id": u.ID, "email": u.Email, "name": u.Name, "role": u.Role, "created_at": u.CreatedAt}})
 	})
-	if err == nil {
-		counted(s.count.deletes, "user", 1)
+	if err != nil {
+		return shelf.User{}, err
 	}
-	return err
+	counted(s.count.deletes, "user", 1)
+	return u, nil
 }
 
 // TransferItems gives every item of one user, live and trashed, to another;
 // admins only. The moved items become uncategorised (categories stay with
 // their owner). A live name both users use refuses the whole transfer.
-func (s *Service) TransferItems(ctx context.Context, a shelf.Actor, from, to int64) (int64, error) {
+func (s *Service) TransferItems(ctx context.Context, a shelf.Actor, from, to int64) (shelf.TransferResult, error) {
+	var res shelf.TransferResult
 	if err := requireAdmin(a); err != nil {
-		return 0, err
+		return res, err
+	}
+	if to <= 0 {
+		return res, shelf.Invalid(map[string]string{"to": "Choose who receives the items."})
 	}
 	if from == to {
-		return 0, shelf.Invalid(map[string]string{"to": "Choose another user to receive the items."})
+		return res, shelf.Invalid(map[string]string{"to": "Choose another user to receive the items."})
 	}
 	var n int64
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
@@ -305,9 +315,13 @@ func (s *Service) TransferItems(ctx context.Context, a shelf.Actor, from, to int
 		if err := s.audit(ctx, tx, a, src.ID, shelf.ActionItemsTransfer, "user", src.ID, "", summary, snap); err != nil {
 			return err
 		}
+		res = shelf.TransferResult{Transferred: n, To: dst}
 		return s.audit(ctx, tx, a, dst.ID, shelf.ActionItemsTransfer, "user", src.ID, "", summary, snap)
 	})
-	return n, err
+	if err != nil {
+		return shelf.TransferResult{}, err
+	}
+	return res, nil
 }
 
 // HasUsers reports whether the database has any user yet.

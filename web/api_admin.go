@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
@@ -58,82 +59,45 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiListUsers(w http.ResponseWriter, r *http.Request) {
-	us, err := s.svc.Users(r.Context(), actor(r))
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	if us == nil {
-		us = []shelf.User{}
-	}
-	writeJSON(w, http.StatusOK, map[string][]shelf.User{"users": us})
+	answerList(s, w, r, "users", s.svc.Users)
 }
 
 func (s *Server) apiDeleteUser(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	if err := s.svc.DeleteUser(r.Context(), actor(r), id); err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	doByID(s, w, r, func(ctx context.Context, a shelf.Actor, id int64) error {
+		_, err := s.svc.DeleteUser(ctx, a, id)
+		return err
+	})
 }
 
 func (s *Server) apiTransferItems(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
 	var body struct {
 		To int64 `json:"to"`
 	}
-	if err := decodeJSON(w, r, &body); err != nil {
-		s.apiError(w, r, err)
+	id, ok := idAndJSON(s, w, r, &body)
+	if !ok {
 		return
 	}
-	if body.To <= 0 {
-		s.apiError(w, r, shelf.Invalid(map[string]string{"to": "Name the user who receives the items."}))
-		return
-	}
-	n, err := s.svc.TransferItems(r.Context(), actor(r), id, body.To)
+	res, err := s.svc.TransferItems(r.Context(), actor(r), id, body.To)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]int64{"transferred": n})
+	writeJSON(w, http.StatusOK, res)
 }
 
 // apiUnlockLogins lets a user whom failed logins locked out log in again.
 func (s *Server) apiUnlockLogins(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	if err := s.svc.UnlockLogins(r.Context(), actor(r), id); err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	doByID(s, w, r, s.svc.UnlockLogins)
 }
 
 // apiEraseUser erases a user: body {"confirm_email": "…"}, their email
 // typed to confirm; 204 once nothing of them is left.
 func (s *Server) apiEraseUser(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
 	var body struct {
 		ConfirmEmail string `json:"confirm_email"`
 	}
-	if err := decodeJSON(w, r, &body); err != nil {
-		s.apiError(w, r, err)
+	id, ok := idAndJSON(s, w, r, &body)
+	if !ok {
 		return
 	}
 	if err := s.svc.EraseUser(r.Context(), actor(r), id, body.ConfirmEmail); err != nil {

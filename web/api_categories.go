@@ -3,17 +3,10 @@ package web
 import (
 	"net/http"
 	"strconv"
-
-	"shelf"
 )
 
 func (s *Server) apiListCategories(w http.ResponseWriter, r *http.Request) {
-	cs, err := s.svc.Categories(r.Context(), actor(r))
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string][]shelf.Category{"categories": cs})
+	answerList(s, w, r, "categories", s.svc.Categories)
 }
 
 func (s *Server) apiCreateCategory(w http.ResponseWriter, r *http.Request) {
@@ -29,8 +22,7 @@ func (s *Server) apiCreateCategory(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	w.Header().Set("Location", "/api/v1/categories/"+itoa(c.ID))
-	writeJSON(w, http.StatusCreated, c)
+	writeCreated(w, "categories", c.ID, c)
 }
 
 // categoryImpact is what deleting a category would do.
@@ -59,11 +51,11 @@ func (s *Server) apiDeleteCategory(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	n, err := s.svc.DeleteCategory(r.Context(), actor(r), id)
+	del, err := s.svc.DeleteCategory(r.Context(), actor(r), id)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	w.Header().Set("X-Shelf-Uncategorised", strconv.Itoa(n))
+	w.Header().Set("X-Shelf-Uncategorised", strconv.Itoa(del.Uncategorised))
 	w.WriteHeader(http.StatusNoContent)
 }

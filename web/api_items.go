@@ -104,9 +104,8 @@ func (s *Server) apiCreateItem(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	w.Header().Set("Location", "/api/v1/items/"+itoa(it.ID))
 	w.Header().Set("ETag", etag(it.Version))
-	writeJSON(w, http.StatusCreated, it)
+	writeCreated(w, "items", it.ID, it)
 }
 
 func (s *Server) apiGetItem(w http.ResponseWriter, r *http.Request) {
@@ -134,14 +133,9 @@ type itemPatch struct {
 }
 
 func (s *Server) apiUpdateItem(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
 	var p itemPatch
-	if err := decodeJSON(w, r, &p); err != nil {
-		s.apiError(w, r, err)
+	id, ok := idAndJSON(s, w, r, &p)
+	if !ok {
 		return
 	}
 	a := actor(r)
@@ -212,17 +206,7 @@ func (s *Server) apiTrashItem(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiItemImpact(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	im, err := s.svc.ItemImpact(r.Context(), actor(r), id)
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, im)
+	answerByID(s, w, r, s.svc.ItemImpact)
 }
 
 func (s *Server) apiBulkTrash(w http.ResponseWriter, r *http.Request) {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"time"
@@ -9,30 +10,18 @@ import (
 )
 
 func (s *Server) apiListNotes(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	notes, err := s.svc.Notes(r.Context(), actor(r), id)
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string][]shelf.Note{"notes": notes})
+	answerByID(s, w, r, func(ctx context.Context, a shelf.Actor, id int64) (map[string][]shelf.Note, error) {
+		notes, err := s.svc.Notes(ctx, a, id)
+		return map[string][]shelf.Note{"notes": notes}, err
+	})
 }
 
 func (s *Server) apiAddNote(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
 	var body struct {
 		Body string `json:"body"`
 	}
-	if err := decodeJSON(w, r, &body); err != nil {
-		s.apiError(w, r, err)
+	id, ok := idAndJSON(s, w, r, &body)
+	if !ok {
 		return
 	}
 	n, err := s.svc.AddNote(r.Context(), actor(r), id, body.Body)
@@ -40,35 +29,21 @@ func (s *Server) apiAddNote(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	w.Header().Set("Location", "/api/v1/notes/"+itoa(n.ID))
-	writeJSON(w, http.StatusCreated, n)
+	writeCreated(w, "notes", n.ID, n)
 }
 
 func (s *Server) apiDeleteNote(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	if _, err := s.svc.DeleteNote(r.Context(), actor(r), id); err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	doByID(s, w, r, func(ctx context.Context, a shelf.Actor, id int64) error {
+		_, err := s.svc.DeleteNote(ctx, a, id)
+		return err
+	})
 }
 
 func (s *Server) apiListLoans(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	loans, err := s.svc.Loans(r.Context(), actor(r), id)
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string][]shelf.Loan{"loans": loans})
+	answerByID(s, w, r, func(ctx context.Context, a shelf.Actor, id int64) (map[string][]shelf.Loan, error) {
+		loans, err := s.svc.Loans(ctx, a, id)
+		return map[string][]shelf.Loan{"loans": loans}, err
+	})
 }
 
 // parseDue reads a due date: an RFC 3339 time or a plain date (YYYY-MM-DD),
@@ -88,21 +63,17 @@ func parseDue(v string) (*time.Time, error) {
 }
 
 func (s *Server) apiLendItem(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
 	var body struct {
 		Borrower string  `json:"borrower"`
 		DueAt    *string `json:"due_at"`
 	}
-	if err := decodeJSON(w, r, &body); err != nil {
-		s.apiError(w, r, err)
+	id, ok := idAndJSON(s, w, r, &body)
+	if !ok {
 		return
 	}
 	var due *time.Time
 	if body.DueAt != nil {
+		var err error
 		if due, err = parseDue(*body.DueAt); err != nil {
 			s.apiError(w, r, err)
 			return
@@ -113,20 +84,9 @@ func (s *Server) apiLendItem(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	w.Header().Set("Location", "/api/v1/loans/"+itoa(l.ID))
-	writeJSON(w, http.StatusCreated, l)
+	writeCreated(w, "loans", l.ID, l)
 }
 
 func (s *Server) apiReturnLoan(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	l, err := s.svc.ReturnLoan(r.Context(), actor(r), id)
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, l)
+	answerByID(s, w, r, s.svc.ReturnLoan)
 }

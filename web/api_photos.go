@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"io"
 	"mime"
@@ -21,17 +22,10 @@ type photoList struct {
 }
 
 func (s *Server) apiListPhotos(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	photos, err := s.svc.ItemPhotos(r.Context(), actor(r), id)
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, photoList{Photos: photos})
+	answerByID(s, w, r, func(ctx context.Context, a shelf.Actor, id int64) (photoList, error) {
+		photos, err := s.svc.ItemPhotos(ctx, a, id)
+		return photoList{Photos: photos}, err
+	})
 }
 
 func (s *Server) apiAddPhoto(w http.ResponseWriter, r *http.Request) {
@@ -45,8 +39,7 @@ func (s *Server) apiAddPhoto(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	w.Header().Set("Location", "/api/v1/photos/"+itoa(p.ID))
-	writeJSON(w, http.StatusCreated, p)
+	writeCreated(w, "photos", p.ID, p)
 }
 
 // uploadedFile finds the part named "file" of a multipart/form-data body

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 
@@ -11,73 +12,29 @@ import (
 // are the single reads that the lists and the creating routes point at.
 
 func (s *Server) apiGetCategory(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	c, err := s.svc.Category(r.Context(), actor(r), id)
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, c)
+	answerByID(s, w, r, s.svc.Category)
 }
 
 func (s *Server) apiGetToken(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	tk, err := s.svc.Token(r.Context(), actor(r), id)
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, tk)
+	answerByID(s, w, r, s.svc.Token)
 }
 
 func (s *Server) apiGetTrashed(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	it, err := s.svc.TrashedItem(r.Context(), actor(r), id)
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, asTrashed(it))
+	answerByID(s, w, r, func(ctx context.Context, a shelf.Actor, id int64) (trashedItem, error) {
+		it, err := s.svc.TrashedItem(ctx, a, id)
+		return asTrashed(it), err
+	})
 }
 
 func (s *Server) apiGetNote(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	n, _, err := s.svc.Note(r.Context(), actor(r), id)
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, n)
+	answerByID(s, w, r, func(ctx context.Context, a shelf.Actor, id int64) (shelf.Note, error) {
+		n, _, err := s.svc.Note(ctx, a, id)
+		return n, err
+	})
 }
 
 func (s *Server) apiGetLoan(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	l, err := s.svc.Loan(r.Context(), actor(r), id)
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, l)
+	answerByID(s, w, r, s.svc.Loan)
 }
 
 // setNextLink sends Link: <…>; rel="next" while a list has a next page: the

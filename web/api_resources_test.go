@@ -81,6 +81,9 @@ func TestAPIAdminAndTokens(t *testing.T) {
 					t.Error("items did not move, trashed ones included")
 				}
 			}},
+		{name: "transfer to nobody", as: "admin", method: "POST", path: "/api/v1/users/{other_id}/transfer", body: `{}`, status: 422,
+			want: []string{`"to":"Choose who receives the items."`}, unchanged: true},
+		{name: "transfer as member", as: "owner", method: "POST", path: "/api/v1/users/{other_id}/transfer", body: `{"to":{owner_id}}`, status: 403, unchanged: true},
 		{name: "tokens list", as: "owner", method: "GET", path: "/api/v1/tokens", status: 200, want: []string{`"name":"tests"`}},
 		{name: "token create with a token", as: "owner", method: "POST", path: "/api/v1/tokens", body: `{"name":"ci"}`, status: 403,
 			want: []string{`"code":"session_required"`}, unchanged: true},

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 
@@ -15,12 +16,7 @@ type createdToken struct {
 }
 
 func (s *Server) apiListTokens(w http.ResponseWriter, r *http.Request) {
-	ts, err := s.svc.Tokens(r.Context(), actor(r))
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string][]shelf.APIToken{"tokens": ts})
+	answerList(s, w, r, "tokens", s.svc.Tokens)
 }
 
 func (s *Server) apiCreateToken(w http.ResponseWriter, r *http.Request) {
@@ -36,22 +32,15 @@ func (s *Server) apiCreateToken(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	w.Header().Set("Location", "/api/v1/tokens/"+itoa(tk.ID))
 	// note: the secret is shown once; a replay of this answer under an
 	// Idempotency-Key has the token without it.
 	infoFrom(r).replayBody, _ = json.Marshal(createdToken{ID: tk.ID, Name: tk.Name})
-	writeJSON(w, http.StatusCreated, createdToken{ID: tk.ID, Name: tk.Name, Token: &secret})
+	writeCreated(w, "tokens", tk.ID, createdToken{ID: tk.ID, Name: tk.Name, Token: &secret})
 }
 
 func (s *Server) apiDeleteToken(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	if err := s.svc.DeleteToken(r.Context(), actor(r), id); err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	doByID(s, w, r, func(ctx context.Context, a shelf.Actor, id int64) error {
+		_, err := s.svc.DeleteToken(ctx, a, id)
+		return err
+	})
 }

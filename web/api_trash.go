@@ -46,31 +46,16 @@ type trashResponse struct {
 }
 
 func (s *Server) apiPurgeImpact(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	im, err := s.svc.PurgeImpact(r.Context(), actor(r), id)
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, im)
+	answerByID(s, w, r, s.svc.PurgeImpact)
 }
 
 func (s *Server) apiRestoreItem(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
 	// note: the body is optional; {"name": "…"} restores under a new name.
 	var body struct {
 		Name string `json:"name"`
 	}
-	if err := decodeOptionalJSON(w, r, &body); err != nil {
-		s.apiError(w, r, err)
+	id, ok := idAndOptionalJSON(s, w, r, &body)
+	if !ok {
 		return
 	}
 	it, err := s.svc.RestoreItem(r.Context(), actor(r), id, body.Name)
@@ -99,11 +84,6 @@ func (s *Server) apiRestoreCohort(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiPurgeItem(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
 	// note: the body is optional. A reason is kept in the audit event; a
 	// confirm_name, when sent, must be the item's name (what the dialog asks
 	// a person to type before a large purge).
@@ -111,8 +91,8 @@ func (s *Server) apiPurgeItem(w http.ResponseWriter, r *http.Request) {
 		Reason      string  `json:"reason"`
 		ConfirmName *string `json:"confirm_name"`
 	}
-	if err := decodeOptionalJSON(w, r, &body); err != nil {
-		s.apiError(w, r, err)
+	id, ok := idAndOptionalJSON(s, w, r, &body)
+	if !ok {
 		return
 	}
 	c := shelf.Confirmation{Reason: body.Reason, Typed: body.ConfirmName}

@@ -110,7 +110,7 @@ func TestAPITrashKeepsDeletedByWhenNull(t *testing.T) {
 		if _, err := e.svc.TrashItem(ctx, shelf.Actor{UserID: temp.ID, Role: temp.Role}, e.ids["item"], 0); err != nil {
 			t.Fatal(err)
 		}
-		if err := e.svc.DeleteUser(ctx, root, temp.ID); err != nil {
+		if _, err := e.svc.DeleteUser(ctx, root, temp.ID); err != nil {
 			t.Fatal(err)
 		}
 		res := e.req("owner", "GET", "/api/v1/trash", "")

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 
 	"shelf"
@@ -18,56 +19,24 @@ func (s *Server) apiCreateWebhook(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	w.Header().Set("Location", "/api/v1/webhooks/"+itoa(wh.ID))
-	writeJSON(w, http.StatusCreated, wh)
+	writeCreated(w, "webhooks", wh.ID, wh)
 }
 
 func (s *Server) apiListWebhooks(w http.ResponseWriter, r *http.Request) {
-	ws, err := s.svc.Webhooks(r.Context(), actor(r))
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string][]shelf.Webhook{"webhooks": ws})
+	answerList(s, w, r, "webhooks", s.svc.Webhooks)
 }
 
 func (s *Server) apiGetWebhook(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	wh, err := s.svc.Webhook(r.Context(), actor(r), id)
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, wh)
+	answerByID(s, w, r, s.svc.Webhook)
 }
 
 func (s *Server) apiDeleteWebhook(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	if err := s.svc.DeleteWebhook(r.Context(), actor(r), id); err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	doByID(s, w, r, s.svc.DeleteWebhook)
 }
 
 func (s *Server) apiWebhookDeliveries(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	_, ds, err := s.svc.WebhookDeliveries(r.Context(), actor(r), id)
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string][]shelf.WebhookDelivery{"deliveries": ds})
+	answerByID(s, w, r, func(ctx context.Context, a shelf.Actor, id int64) (map[string][]shelf.WebhookDelivery, error) {
+		_, ds, err := s.svc.WebhookDeliveries(ctx, a, id)
+		return map[string][]shelf.WebhookDelivery{"deliveries": ds}, err
+	})
 }

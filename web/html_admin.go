@@ -80,6 +80,7 @@ type userDeleteView struct {
 
 // transferForm is the transfer form as sent, and why it was refused.
 type transferForm struct {
+	Sent     bool // the failure being shown is the transfer's
 	To       int64
 	Message  string
 	Errors   map[string]string
@@ -100,16 +101,12 @@ func (s *Server) deleteUserPage(w http.ResponseWriter, r *http.Request) {
 // refused, tf what a refused transfer was sent with.
 func (s *Server) renderUserDelete(w http.ResponseWriter, r *http.Request, id int64, failure error, tf transferForm) {
 	ctx, a := r.Context(), actor(r)
-	u, err := s.svc.User(ctx, a, id)
-	if err != nil {
-		s.htmlError(w, r, err)
-		return
-	}
 	im, err := s.svc.DeleteUserImpact(ctx, a, id)
 	if err != nil {
 		s.htmlError(w, r, err)
 		return
 	}
+	u := im.User
 	v := userDeleteView{Target: u, Blockers: im.Blockers, Message: im.Message, Transfer: tf,
 		Live: countPhrase(im.LiveItems, "live item", "live items"), Trashed: countPhrase(im.TrashedItems, "trashed item", "trashed items")}
 	if im.LiveItems+im.TrashedItems > 0 {
@@ -131,7 +128,7 @@ func (s *Server) renderUserDelete(w http.ResponseWriter, r *http.Request, id int
 	if failure != nil {
 		p := s.refusal(w, r, failure)
 		status = p.Status
-		if tf.To != 0 || len(tf.Errors) > 0 {
+		if tf.Sent {
 			v.Transfer.Message, v.Transfer.Errors, v.Transfer.Blockers = p.Detail, p.Errors, p.Blockers
 		} else {
 			v.Message = p.Detail
@@ -147,13 +144,8 @@ func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	ctx, a := r.Context(), actor(r)
-	u, err := s.svc.User(ctx, a, id)
+	u, err := s.svc.DeleteUser(r.Context(), actor(r), id)
 	if err != nil {
-		s.htmlError(w, r, err)
-		return
-	}
-	if err := s.svc.DeleteUser(ctx, a, id); err != nil {
 		s.renderUserDelete(w, r, id, err, transferForm{})
 		return
 	}
@@ -168,23 +160,15 @@ func (s *Server) transferItems(w http.ResponseWriter, r *http.Request) {
 	if !ok || !s.readForm(w, r) {
 		return
 	}
-	ctx, a := r.Context(), actor(r)
-	to, err := parseID(field(r, "to"))
+	// note: a recipient that is not an id is no recipient; the service
+	// says what to do about it.
+	to, _ := parseID(field(r, "to"))
+	res, err := s.svc.TransferItems(r.Context(), actor(r), id, to)
 	if err != nil {
-		bad := map[string]string{"to": "Choose who receives the items."}
-		s.renderUserDelete(w, r, id, shelf.Invalid(bad), transferForm{Errors: bad})
+		s.renderUserDelete(w, r, id, err, transferForm{Sent: true, To: to})
 		return
 	}
-	n, err := s.svc.TransferItems(ctx, a, id, to)
-	if err != nil {
-		s.renderUserDelete(w, r, id, err, transferForm{To: to})
-		return
-	}
-	recipient := "user " + itoa(to)
-	if u, err := s.svc.User(ctx, a, to); err == nil {
-		recipient = u.Name
-	}
-	s.setFlash(r, flash{Kind: "success", Text: "Transferred " + countPhrase(int(n), "item", "items") + " to " + recipient + "."})
+	s.setFlash(r, flash{Kind: "success", Text: "Transferred " + countPhrase(int(res.Transferred), "item", "items") + " to " + res.To.Name + "."})
 	redirect(w, r, "/admin/users/"+itoa(id)+"/delete")
 }
 

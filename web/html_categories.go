@@ -99,18 +99,12 @@ func (s *Server) deleteCategory(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	ctx, a := r.Context(), actor(r)
-	c, err := s.svc.Category(ctx, a, id)
-	if err != nil {
-		s.htmlError(w, r, err)
-		return
-	}
-	n, err := s.svc.DeleteCategory(ctx, a, id)
+	del, err := s.svc.DeleteCategory(r.Context(), actor(r), id)
 	if err != nil {
 		s.renderCategoryDelete(w, r, id, err)
 		return
 	}
-	s.setFlash(r, flash{Kind: "success", Text: "Deleted category " + quoted(c.Name) + "; " +
-		countPhrase(n, "item is", "items are") + " now uncategorised."})
+	s.setFlash(r, flash{Kind: "success", Text: "Deleted category " + quoted(del.Category.Name) + "; " +
+		countPhrase(del.Uncategorised, "item is", "items are") + " now uncategorised."})
 	redirect(w, r, "/categories")
 }

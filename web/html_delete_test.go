@@ -227,6 +227,7 @@ func TestHTMLCategoryDelete(t *testing.T) {
 			t.Fatal("deleting the category did not leave its items uncategorised")
 		}
 		wantPage(t, "flash", b.get("/categories"), http.StatusOK, "Deleted category “Tools”; 2 items are now uncategorised.")
+		wantPage(t, "delete again", b.post("/categories/"+cat+"/delete", nil), http.StatusNotFound)
 	})
 }
 

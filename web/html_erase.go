@@ -29,17 +29,12 @@ func (s *Server) eraseUserPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderUserErase(w http.ResponseWriter, r *http.Request, status int, id int64, v userEraseView) {
-	ctx, a := r.Context(), actor(r)
-	u, err := s.svc.User(ctx, a, id)
+	im, err := s.svc.DeleteUserImpact(r.Context(), actor(r), id)
 	if err != nil {
 		s.htmlError(w, r, err)
 		return
 	}
-	im, err := s.svc.DeleteUserImpact(ctx, a, id)
-	if err != nil {
-		s.htmlError(w, r, err)
-		return
-	}
+	u := im.User
 	v.Target = u
 	v.Live, v.Trashed = countPhrase(im.LiveItems, "live item", "live items"), countPhrase(im.TrashedItems, "trashed item", "trashed items")
 	s.render(w, r, status, "user_erase", "Erase "+u.Name+"?", v)

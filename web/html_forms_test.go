@@ -107,6 +107,7 @@ func TestHTMLTokens(t *testing.T) {
 			t.Fatal("the token was not revoked")
 		}
 		wantPage(t, "flash", b.get("/tokens"), http.StatusOK, "Revoked the token “backup script”")
+		wantPage(t, "revoke again", b.post("/tokens/"+itoa(tokenID)+"/delete", nil), http.StatusNotFound)
 	})
 }
 

@@ -56,19 +56,11 @@ func (s *Server) deleteTokenForm(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	ctx, a := r.Context(), actor(r)
-	name := "the token"
-	if ts, err := s.svc.Tokens(ctx, a); err == nil {
-		for _, t := range ts {
-			if t.ID == id {
-				name = "the token " + quoted(t.Name)
-			}
-		}
-	}
-	if err := s.svc.DeleteToken(ctx, a, id); err != nil {
+	tk, err := s.svc.DeleteToken(r.Context(), actor(r), id)
+	if err != nil {
 		s.htmlError(w, r, err)
 		return
 	}
-	s.setFlash(r, flash{Kind: "success", Text: "Revoked " + name + "; it no longer works."})
+	s.setFlash(r, flash{Kind: "success", Text: "Revoked the token " + quoted(tk.Name) + "; it no longer works."})
 	redirect(w, r, "/tokens")
 }

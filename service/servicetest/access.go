@@ -85,7 +85,7 @@ func testMemberGetsNotFound(t *testing.T, f *Fixture) {
 		{"get category", func() error { _, err := f.Svc.Category(ctx, bob, o.category.ID); return err }},
 		{"category impact", func() error { _, err := f.Svc.CategoryImpact(ctx, bob, o.category.ID); return err }},
 		{"delete category", func() error { _, err := f.Svc.DeleteCategory(ctx, bob, o.category.ID); return err }},
-		{"delete token", func() error { return f.Svc.DeleteToken(ctx, bob, o.token.ID) }},
+		{"delete token", func() error { _, err := f.Svc.DeleteToken(ctx, bob, o.token.ID); return err }},
 		{"get user", func() error { _, err := f.Svc.User(ctx, bob, f.Alice.UserID); return err }},
 	}
 	for _, c := range checks {
@@ -225,7 +225,7 @@ func testAdminCanAct(t *testing.T, f *Fixture) {
 	if _, err := f.Svc.DeleteCategory(ctx, admin, o.category.ID); err != nil {
 		t.Errorf("admin: delete Alice's category: %v", err)
 	}
-	if err := f.Svc.DeleteToken(ctx, admin, o.token.ID); err != nil {
+	if _, err := f.Svc.DeleteToken(ctx, admin, o.token.ID); err != nil {
 		t.Errorf("admin: delete Alice's token: %v", err)
 	}
 	if f.Exists("categories", o.category.ID) || f.Exists("api_tokens", o.token.ID) {
@@ -260,7 +260,7 @@ func testAdminOnly(t *testing.T, f *Fixture) {
 		call func() error
 	}{
 		{"list users", func() error { _, err := f.Svc.Users(ctx, alice); return err }},
-		{"delete user", func() error { return f.Svc.DeleteUser(ctx, alice, f.Bob.UserID) }},
+		{"delete user", func() error { _, err := f.Svc.DeleteUser(ctx, alice, f.Bob.UserID); return err }},
 		{"delete user impact", func() error { _, err := f.Svc.DeleteUserImpact(ctx, alice, f.Bob.UserID); return err }},
 		{"read the audit log", func() error { _, err := f.Svc.AuditEvents(ctx, alice, shelf.AuditFilter{}); return err }},
 		{"transfer items", func() error { _, err := f.Svc.TransferItems(ctx, alice, f.Bob.UserID, alice.UserID); return err }},

@@ -109,10 +109,10 @@ func testCategoryDeleteSetsNull(t *testing.T, f *Fixture) {
 	if n != 2 {
 		t.Errorf("category impact: want 2 items (live and trashed), got %d", n)
 	}
-	n, err = f.Svc.DeleteCategory(f.Ctx, f.Alice, tools.ID)
+	del, err := f.Svc.DeleteCategory(f.Ctx, f.Alice, tools.ID)
 	WantCode(t, err, "", "delete category")
-	if n != 2 {
-		t.Errorf("delete category: want 2 items reported uncategorised, got %d", n)
+	if del.Uncategorised != 2 || del.Category.ID != tools.ID || del.Category.Name != tools.Name {
+		t.Errorf("delete category: want %q (%d) with 2 items reported uncategorised, got %+v", tools.Name, tools.ID, del)
 	}
 	if f.Exists("categories", tools.ID) {
 		t.Errorf("category %d: want its row gone", tools.ID)
@@ -149,11 +149,11 @@ func testUserDeleteRestrictedWhileOwningItems(t *testing.T, f *Fixture) {
 		}
 		im, err := f.Svc.DeleteUserImpact(f.Ctx, f.Admin, f.Bob.UserID)
 		WantCode(t, err, "", "user delete impact")
-		if im.LiveItems+im.TrashedItems != 1 || len(im.Blockers) == 0 {
-			t.Errorf("%s: impact: want 1 item and a blocker, got %+v", stage, im)
+		if im.LiveItems+im.TrashedItems != 1 || len(im.Blockers) == 0 || im.User.ID != f.Bob.UserID {
+			t.Errorf("%s: impact on Bob (%d): want 1 item and a blocker, got %+v", stage, f.Bob.UserID, im)
 		}
 		before := f.AuditTotal()
-		err = f.Svc.DeleteUser(f.Ctx, f.Admin, f.Bob.UserID)
+		_, err = f.Svc.DeleteUser(f.Ctx, f.Admin, f.Bob.UserID)
 		WantCode(t, err, shelf.EOWNSITEMS, "delete a user who owns a "+stage+" item")
 		wantBlocker(t, shelf.AsError(err).Blockers, shelf.BlockItem, it.ID, "Bob's bike")
 		if want := map[string]string{"live": "1 live and 0 trashed", "trashed": "0 live and 1 trashed"}[stage]; !strings.Contains(shelf.ErrorMessage(err), want) {
@@ -177,7 +177,7 @@ func testUserDeleteRestrictedWhileOwningItems(t *testing.T, f *Fixture) {
 	}
 
 	// Nobody deletes their own account.
-	err = f.Svc.DeleteUser(f.Ctx, f.Admin, f.Admin.UserID)
+	_, err = f.Svc.DeleteUser(f.Ctx, f.Admin, f.Admin.UserID)
 	WantCode(t, err, shelf.EOWNACCOUNT, "admin deletes themself")
 	admin, _ := f.Svc.User(f.Ctx, f.Admin, f.Admin.UserID)
 	wantBlocker(t, shelf.AsError(err).Blockers, shelf.BlockUser, f.Admin.UserID, admin.Name)
@@ -186,7 +186,7 @@ func testUserDeleteRestrictedWhileOwningItems(t *testing.T, f *Fixture) {
 	if _, err := f.Svc.PurgeItem(f.Ctx, f.Bob, it.ID, shelf.Confirmation{}); err != nil {
 		t.Fatalf("purge: %v", err)
 	}
-	err = f.Svc.DeleteUser(f.Ctx, f.Admin, f.Bob.UserID)
+	_, err = f.Svc.DeleteUser(f.Ctx, f.Admin, f.Bob.UserID)
 	WantCode(t, err, "", "delete a user who owns nothing")
 	if f.Exists("users", f.Bob.UserID) {
 		t.Errorf("Bob: want his row gone")
@@ -194,7 +194,7 @@ func testUserDeleteRestrictedWhileOwningItems(t *testing.T, f *Fixture) {
 	if n := f.Audits(shelf.ActionUserDelete, f.Bob.UserID); n != 1 {
 		t.Errorf("user.delete events: want 1, got %d", n)
 	}
-	err = f.Svc.DeleteUser(f.Ctx, f.Admin, f.Bob.UserID)
+	_, err = f.Svc.DeleteUser(f.Ctx, f.Admin, f.Bob.UserID)
 	WantCode(t, err, shelf.ENOTFOUND, "delete a user twice")
 }
 
@@ -217,14 +217,17 @@ func testUserDeleteCascades(t *testing.T, f *Fixture) {
 	f.Trash(f.Bob, old.ID)
 
 	// Offer "transfer their items first": Alice receives both.
-	n, err := f.Svc.TransferItems(f.Ctx, f.Admin, f.Bob.UserID, f.Alice.UserID)
+	res, err := f.Svc.TransferItems(f.Ctx, f.Admin, f.Bob.UserID, f.Alice.UserID)
 	WantCode(t, err, "", "transfer items")
-	if n != 2 {
-		t.Errorf("transfer: want 2 items moved, got %d", n)
+	if res.Transferred != 2 || res.To.ID != f.Alice.UserID {
+		t.Errorf("transfer: want 2 items moved to Alice (%d), got %d to %d", f.Alice.UserID, res.Transferred, res.To.ID)
 	}
 
-	err = f.Svc.DeleteUser(f.Ctx, f.Admin, f.Bob.UserID)
+	gone, err := f.Svc.DeleteUser(f.Ctx, f.Admin, f.Bob.UserID)
 	WantCode(t, err, "", "delete user")
+	if gone.ID != f.Bob.UserID || gone.Name == "" {
+		t.Errorf("delete user: want Bob (%d) as he was, got %+v", f.Bob.UserID, gone)
+	}
 	if f.Exists("users", f.Bob.UserID) {
 		t.Fatalf("Bob: want his row gone")
 	}
@@ -278,16 +281,18 @@ func testTransferItems(t *testing.T, f *Fixture) {
 	WantCode(t, err, shelf.EINVALID, "transfer to the same user")
 	_, err = f.Svc.TransferItems(f.Ctx, f.Admin, f.Bob.UserID, 999999)
 	WantCode(t, err, shelf.EINVALID, "transfer to a missing user")
+	_, err = f.Svc.TransferItems(f.Ctx, f.Admin, f.Bob.UserID, 0)
+	WantCode(t, err, shelf.EINVALID, "transfer to nobody")
 	_, err = f.Svc.TransferItems(f.Ctx, f.Admin, 999999, f.Alice.UserID)
 	WantCode(t, err, shelf.ENOTFOUND, "transfer from a missing user")
 
 	if _, err := f.Svc.UpdateItem(f.Ctx, f.Alice, aliceScissors.ID, shelf.ItemInput{Name: "Scissors (Alice)"}, 0); err != nil {
 		t.Fatalf("rename: %v", err)
 	}
-	n, err := f.Svc.TransferItems(f.Ctx, f.Admin, f.Bob.UserID, f.Alice.UserID)
+	res, err := f.Svc.TransferItems(f.Ctx, f.Admin, f.Bob.UserID, f.Alice.UserID)
 	WantCode(t, err, "", "transfer")
-	if n != 3 {
-		t.Errorf("transfer: want 3 items (live and trashed), got %d", n)
+	if res.Transferred != 3 {
+		t.Errorf("transfer: want 3 items (live and trashed), got %d", res.Transferred)
 	}
 	if c := f.Count("SELECT count(*) FROM items WHERE owner_id = %d AND id IN (%d, %d, %d)", f.Alice.UserID, live.ID, trashed.ID, clash.ID); c != 3 {
 		t.Errorf("items now Alice's: want 3, got %d", c)

@@ -95,7 +95,7 @@ func testHoldKeepsUsersTrash(t *testing.T, f *Fixture) {
 	_, err = f.Svc.TransferItems(f.Ctx, f.Admin, f.Alice.UserID, f.Bob.UserID)
 	WantCode(t, err, shelf.EHELD, "transfer a held user's items")
 	bob := f.hold(shelf.HoldInput{UserID: idp(f.Bob.UserID), Reason: "Bob too"})
-	err = f.Svc.DeleteUser(f.Ctx, f.Admin, f.Bob.UserID)
+	_, err = f.Svc.DeleteUser(f.Ctx, f.Admin, f.Bob.UserID)
 	WantCode(t, err, shelf.EHELD, "delete a held user who owns nothing")
 	wantBlocker(t, shelf.AsError(err).Blockers, shelf.BlockHold, bob.ID, "Bob too")
 
