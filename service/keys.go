@@ -105,11 +105,13 @@ func (s *Service) sealEvent(ctx context.Context, tx *store.Tx, e *shelf.AuditEve
 	if s.unsealed {
 		return nil
 	}
+	var ownerKey []byte
 	if e.OwnerID != nil {
 		k, err := s.subjectKey(ctx, tx, *e.OwnerID)
 		if err != nil {
 			return err
 		}
+		ownerKey = k
 		if e.Summary, err = seal.Seal(k, *e.OwnerID, "summary", e.Summary); err != nil {
 			return err
 		}
@@ -123,9 +125,14 @@ func (s *Service) sealEvent(ctx context.Context, tx *store.Tx, e *shelf.AuditEve
 		}
 	}
 	if e.ActorID != nil && e.RemoteAddr != "" {
-		k, err := s.subjectKey(ctx, tx, *e.ActorID)
-		if err != nil {
-			return err
+		// note: most events are about the actor's own things; their key
+		// is read once (on PostgreSQL, a round trip less).
+		k := ownerKey
+		var err error
+		if e.OwnerID == nil || *e.OwnerID != *e.ActorID {
+			if k, err = s.subjectKey(ctx, tx, *e.ActorID); err != nil {
+				return err
+			}
 		}
 		if e.RemoteAddr, err = seal.Seal(k, *e.ActorID, "remote_addr", e.RemoteAddr); err != nil {
 			return err

@@ -59,13 +59,9 @@ func (s *Service) AuthenticateToken(ctx context.Context, secret string) (shelf.U
 	}
 	var u shelf.User
 	var tk shelf.APIToken
-	err := s.db.Read(ctx, func(tx *store.Tx) error {
+	err := s.db.ReadOne(ctx, func(tx *store.Tx) error {
 		var err error
-		tk, err = tx.TokenBySecretHash(ctx, hashSecret(secret))
-		if err != nil {
-			return err
-		}
-		u, err = tx.UserByID(ctx, tk.UserID)
+		tk, u, err = tx.TokenBySecretHash(ctx, hashSecret(secret))
 		return err
 	})
 	if shelf.ErrorCode(err) == shelf.ENOTFOUND {

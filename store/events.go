@@ -198,5 +198,5 @@ func (db *DB) ListenEvents(ctx context.Context, fn func()) error {
 	if db.dialect.name() != "postgres" {
 		return nil
 	}
-	return listenPostgres(ctx, db.dsn, "shelf_events", fn)
+	return listenPostgres(ctx, db.dsn, "shelf_events", db.notifier.self, fn)
 }

@@ -12,10 +12,11 @@ const listenRetry = time.Second
 
 // listenPostgres LISTENs on channel over a connection of its own (a pooled
 // connection cannot wait for notifications), calling fn after every
-// notification and after every (re)connection, until ctx ends.
-func listenPostgres(ctx context.Context, dsn, channel string, fn func()) error {
+// notification but those whose payload is self, and after every
+// (re)connection, until ctx ends.
+func listenPostgres(ctx context.Context, dsn, channel, self string, fn func()) error {
 	for {
-		err := listenOnce(ctx, dsn, channel, fn)
+		err := listenOnce(ctx, dsn, channel, self, fn)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -28,7 +29,7 @@ func listenPostgres(ctx context.Context, dsn, channel string, fn func()) error {
 	}
 }
 
-func listenOnce(ctx context.Context, dsn, channel string, fn func()) error {
+func listenOnce(ctx context.Context, dsn, channel, self string, fn func()) error {
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
 		return err
@@ -39,9 +40,12 @@ func listenOnce(ctx context.Context, dsn, channel string, fn func()) error {
 	}
 	fn() // note: what committed while nobody listened
 	for {
-		if _, err := conn.WaitForNotification(ctx); err != nil {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
 			return err
 		}
-		fn()
+		if self == "" || n.Payload != self {
+			fn()
+		}
 	}
 }

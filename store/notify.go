@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"sync"
 )
@@ -15,14 +16,19 @@ import (
 // held until its commit is flushed to disk), so a NOTIFY inside the writes
 // made them queue one behind another, whatever their audit lanes. Wake-ups
 // are coalesced: while one is being sent, any number of commits add one more.
+//
+// The payload names the sending process (its DB), so that its own listener
+// can pass over what it sends: the process's listeners were woken in
+// process when it committed, and a second wake-up only made them read again.
 type notifier struct {
+	self string
 	kick chan struct{}
 	quit chan struct{}
 	wg   sync.WaitGroup
 }
 
 func startNotifier(pool *sql.DB) *notifier {
-	n := &notifier{kick: make(chan struct{}, 1), quit: make(chan struct{})}
+	n := &notifier{self: rand.Text(), kick: make(chan struct{}, 1), quit: make(chan struct{})}
 	n.wg.Go(func() {
 		for {
 			select {
@@ -32,7 +38,7 @@ func startNotifier(pool *sql.DB) *notifier {
 			}
 			// note: a lost wake-up only delays the others until the next
 			// one; their readers catch up from their cursors.
-			_, _ = pool.ExecContext(context.Background(), `SELECT pg_notify('shelf_events', '')`)
+			_, _ = pool.ExecContext(context.Background(), `SELECT pg_notify('shelf_events', $1)`, n.self)
 		}
 	})
 	return n

@@ -15,6 +15,8 @@ import (
 // TestNotifyAfterCommit: on PostgreSQL, a commit that wrote audit events
 // wakes the listeners of another process's connection (here, a second
 // store.DB on the same schema), and a write that rolls back wakes nobody.
+// The writer's own ListenEvents passes over its NOTIFY: OnEvents woke its
+// process already.
 func TestNotifyAfterCommit(t *testing.T) {
 	dsn := storetest.PostgresDSN(t)
 	ctx := t.Context()
@@ -33,20 +35,26 @@ func TestNotifyAfterCommit(t *testing.T) {
 	f := servicetest.NewFixture(t, writer)
 	it := f.Item(f.Alice, "Lamp")
 
-	woken := make(chan struct{}, 16)
+	woken, self, inProcess := make(chan struct{}, 16), make(chan struct{}, 16), make(chan struct{}, 16)
 	lctx, stop := context.WithCancel(ctx)
 	defer stop()
 	go func() { _ = other.ListenEvents(lctx, func() { woken <- struct{}{} }) }()
-	wait := func(d time.Duration) bool {
+	go func() { _ = writer.ListenEvents(lctx, func() { self <- struct{}{} }) }()
+	writer.OnEvents(func() { inProcess <- struct{}{} })
+	waitOn := func(ch chan struct{}, d time.Duration) bool {
 		select {
-		case <-woken:
+		case <-ch:
 			return true
 		case <-time.After(d):
 			return false
 		}
 	}
+	wait := func(d time.Duration) bool { return waitOn(woken, d) }
 	if !wait(10 * time.Second) {
 		t.Fatal("the listener was not called once it connected")
+	}
+	if !waitOn(self, 10*time.Second) {
+		t.Fatal("the writer's own listener was not called once it connected")
 	}
 
 	errRollback := errors.New("roll back")
@@ -66,5 +74,11 @@ func TestNotifyAfterCommit(t *testing.T) {
 	f.Trash(f.Alice, it.ID)
 	if !wait(5 * time.Second) {
 		t.Error("a committed trash did not wake the other process's listener within 5 s")
+	}
+	if !waitOn(inProcess, 5*time.Second) {
+		t.Error("a committed trash did not wake the writer's own OnEvents listener")
+	}
+	if waitOn(self, 500*time.Millisecond) {
+		t.Error("the writer's own NOTIFY woke its ListenEvents too (it was woken in process already)")
 	}
 }

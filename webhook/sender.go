@@ -87,27 +87,41 @@ func (s *Sender) Run(ctx context.Context) {
 
 	var wg sync.WaitGroup
 	work := make(chan struct{})
+	// call puts n more idle workers to a pass over the due webhooks; the
+	// claims share the webhooks out between them.
+	call := func(n int) {
+		for range n {
+			select {
+			case work <- struct{}{}:
+			default:
+				return // note: the others are busy, and will look again
+			}
+		}
+	}
 	for range s.Workers {
 		wg.Go(func() {
-			for range work {
-				s.pass(ctx)
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-work:
+				}
+				// note: a pass that finds something to send calls the other
+				// workers, so that a backlog of several webhooks goes out in
+				// parallel; one that finds nothing leaves them idle. When
+				// every wake-up (each commit that wrote events) sent all of
+				// them looking, their empty passes were a large share of
+				// what a delete load cost PostgreSQL (docs/performance.md).
+				s.pass(ctx, func() { call(s.Workers - 1) })
 			}
 		})
 	}
 	tick := time.NewTicker(s.Poll)
 	defer tick.Stop()
 	for {
-		// note: every worker makes a pass over the due webhooks; the claims
-		// share them out.
-		for range s.Workers {
-			select {
-			case work <- struct{}{}:
-			default:
-			}
-		}
+		call(1)
 		select {
 		case <-ctx.Done():
-			close(work)
 			wg.Wait()
 			return
 		case <-s.wake:
@@ -117,9 +131,11 @@ func (s *Sender) Run(ctx context.Context) {
 }
 
 // pass claims due webhooks one after another and delivers each one's next
-// event, until none is left.
-func (s *Sender) pass(ctx context.Context) {
+// event, until none is left. It calls found when it first has an event
+// to send.
+func (s *Sender) pass(ctx context.Context, found func()) {
 	var after int64
+	sent := false
 	for ctx.Err() == nil {
 		job, claimed, err := s.Service.NextWebhookDelivery(ctx, after)
 		if err != nil {
@@ -134,6 +150,10 @@ func (s *Sender) pass(ctx context.Context) {
 		if job.Event.ID == 0 {
 			after = job.Webhook.ID // note: nothing to send; on to the next webhook
 			continue
+		}
+		if !sent {
+			sent = true
+			found()
 		}
 		// note: after a delivery the same webhook is claimed again, so that a
 		// backlog drains at the receiver's pace rather than one event per
