@@ -29,6 +29,15 @@ const webhookLease = shelf.WebhookTimeout + 20*time.Second
 // a zero Event and is released at once. A claim holds for one worker of one
 // instance at a time (a lease, taken with FOR UPDATE SKIP LOCKED).
 func (s *Service) NextWebhookDelivery(ctx context.Context, afterID int64) (job WebhookJob, claimed bool, err error) {
+	var due bool
+	err = s.db.ReadOne(ctx, func(tx *store.Tx) error {
+		var err error
+		due, err = tx.AnyWebhookDue(ctx, afterID, s.Now())
+		return err
+	})
+	if err != nil || !due {
+		return job, false, err
+	}
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
 		now := s.Now()
 		w, err := tx.ClaimWebhook(ctx, afterID, now, now.Add(webhookLease))

@@ -77,15 +77,28 @@ func (t *Tx) DeleteWebhook(ctx context.Context, id int64) (bool, error) {
 	return n == 1, err
 }
 
+// webhookDue is the condition of a webhook after the ? id that a worker
+// may claim at the ? time (given twice): enabled, due and not leased.
+const webhookDue = `id > ? AND disabled_at IS NULL AND (lease_until IS NULL OR lease_until < ?)
+	AND (next_attempt_at IS NULL OR next_attempt_at <= ?)`
+
+// AnyWebhookDue reports, in one statement that locks nothing, whether a
+// webhook after afterID could be claimed at now. A claim may still find
+// none (another worker was faster); what it saves is the write transaction
+// of a claim when there is plainly nothing to claim, as after most commits.
+func (t *Tx) AnyWebhookDue(ctx context.Context, afterID int64, now time.Time) (bool, error) {
+	var due bool
+	err := t.queryRow(ctx, []any{&due}, `SELECT EXISTS (SELECT 1 FROM webhooks WHERE `+webhookDue+`)`, afterID, ts(now), ts(now))
+	return due, err
+}
+
 // ClaimWebhook takes the first webhook after afterID that is enabled, due
 // and not leased, and leases it until lease: no other worker or instance
 // takes it meanwhile (FOR UPDATE SKIP LOCKED on PostgreSQL, the one writer
 // on SQLite). It reports ENOTFOUND when none is left.
 func (t *Tx) ClaimWebhook(ctx context.Context, afterID int64, now, lease time.Time) (shelf.Webhook, error) {
 	var w shelf.Webhook
-	rows, err := t.query(ctx, `SELECT `+webhookColumns+` FROM webhooks
-		WHERE id > ? AND disabled_at IS NULL AND (lease_until IS NULL OR lease_until < ?)
-		  AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
+	rows, err := t.query(ctx, `SELECT `+webhookColumns+` FROM webhooks WHERE `+webhookDue+`
 		ORDER BY id LIMIT 1`+t.d.skipLocked(), afterID, ts(now), ts(now))
 	if err != nil {
 		return w, err

@@ -301,3 +301,47 @@ func TestPrivateAddressesRefused(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestNothingDueTakesNoWriteTransaction: a look for a delivery when no
+// webhook could be claimed (none at all, or each disabled or waiting for
+// its backoff) is one read and no write transaction, since every commit
+// that writes events sends a worker looking; once a webhook is due, the
+// claim is made as before.
+func TestNothingDueTakesNoWriteTransaction(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, open func(t *testing.T) *store.DB) {
+		f := newFixture(t, open(t))
+		look := func(what string) (service.WebhookJob, bool, int64) {
+			t.Helper()
+			before := f.DB.TxCounts()
+			job, claimed, err := f.Svc.NextWebhookDelivery(f.Ctx, 0)
+			if err != nil {
+				t.Fatalf("%s: %v", what, err)
+			}
+			return job, claimed, f.DB.TxCounts().Writes - before.Writes
+		}
+		if _, claimed, writes := look("no webhook"); claimed || writes != 0 {
+			t.Fatalf("no webhook: want nothing claimed and no write transaction, got claimed %v and %d writes", claimed, writes)
+		}
+		rc := newReceiver(t, 500)
+		wh, err := f.Svc.CreateWebhook(f.Ctx, f.Alice, service.WebhookInput{URL: rc.srv.URL, Events: []string{"item.trash"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		it := f.Item(f.Alice, "Lamp")
+		f.Trash(f.Alice, it.ID)
+		job, claimed, writes := look("a due webhook")
+		if !claimed || writes != 1 || job.Webhook.ID != wh.ID || job.Event.EntityID != it.ID {
+			t.Fatalf("a due webhook: want its trash event claimed in one write, got claimed %v, %d writes, %+v", claimed, writes, job)
+		}
+		if _, err := f.Svc.FinishWebhookDelivery(f.Ctx, job, nil, "No answer."); err != nil {
+			t.Fatal(err)
+		}
+		if _, claimed, writes := look("a webhook in its backoff"); claimed || writes != 0 {
+			t.Fatalf("a webhook in its backoff: want nothing claimed and no write, got claimed %v and %d writes", claimed, writes)
+		}
+		f.Clock.Advance(shelf.WebhookBackoff[0])
+		if job, claimed, _ := look("after the backoff"); !claimed || job.Event.EntityID != it.ID || job.Attempt != 2 {
+			t.Fatalf("after the backoff: want the second attempt at the same event, got claimed %v, %+v", claimed, job)
+		}
+	})
+}
