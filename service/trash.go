@@ -36,10 +36,11 @@ func onLoan(it shelf.Item, blockers []shelf.Blocker) error {
 // audit event, and returns it as it is in the Trash now. An active loan
 // refuses it (EONLOAN, naming the loans).
 func (s *Service) trashOne(ctx context.Context, tx *store.Tx, a shelf.Actor, it shelf.Item, cohort, reason string) (shelf.Item, error) {
-	// note: one statement counts the notes and loans for the audit event and
-	// the active loans that forbid the delete; the loans are listed only when
-	// there are some (a statement less on every delete that goes through).
-	notes, loans, active, err := tx.ItemCounts(ctx, it.ID, shelf.ImpactCap)
+	// note: the notes and loans are counted for the audit event, and the
+	// active loans that forbid the delete, with the write (one statement on
+	// PostgreSQL); the loans are listed only when there are some.
+	now := s.Now()
+	notes, loans, active, ok, err := tx.TrashItemUnlessLent(ctx, it.ID, a.UserID, now, cohort, shelf.ImpactCap)
 	if err != nil {
 		return shelf.Item{}, err
 	}
@@ -49,11 +50,6 @@ func (s *Service) trashOne(ctx context.Context, tx *store.Tx, a shelf.Actor, it 
 			return shelf.Item{}, err
 		}
 		return shelf.Item{}, onLoan(it, blockers)
-	}
-	now := s.Now()
-	ok, err := tx.TrashItem(ctx, it.ID, a.UserID, now, cohort)
-	if err != nil {
-		return shelf.Item{}, err
 	}
 	if !ok {
 		// note: a concurrent request trashed it first; for this one it is gone.
