@@ -108,21 +108,42 @@ func (s *Service) CreateItem(ctx context.Context, a shelf.Actor, in shelf.ItemIn
 	if err := in.Validate(); err != nil {
 		return shelf.Item{}, err
 	}
-	var it shelf.Item
-	err := s.db.Write(ctx, func(tx *store.Tx) error {
-		if err := checkCategory(ctx, tx, a.UserID, in.CategoryID); err != nil {
-			return err
+	// note: the insert checks the category and the name itself, in one
+	// statement with no transaction around it (on PostgreSQL one round
+	// trip, where the checks and the insert in a transaction took four);
+	// only a create that was refused reads why. What it reads can have
+	// changed since (the clashing item trashed, say), and then the create
+	// is tried again.
+	for attempt := 1; ; attempt++ {
+		var it shelf.Item
+		var stored bool
+		err := s.db.WriteOne(ctx, func(tx *store.Tx) error {
+			var err error
+			it, stored, err = tx.InsertItemIfFree(ctx, shelf.Item{OwnerID: a.UserID, CategoryID: in.CategoryID, Name: in.Name,
+				Description: in.Description, Quantity: in.Quantity, CreatedAt: s.Now()})
+			return categoryGone(err, in.CategoryID)
+		})
+		if err != nil || stored {
+			return it, err
 		}
-		if err := liveClash(ctx, tx, a.UserID, in.Name, 0); err != nil {
-			return err
+		err = s.db.Read(ctx, func(tx *store.Tx) error {
+			if err := checkCategory(ctx, tx, a.UserID, in.CategoryID); err != nil {
+				return err
+			}
+			return liveClash(ctx, tx, a.UserID, in.Name, 0)
+		})
+		if err != nil {
+			return shelf.Item{}, err
 		}
-		var err error
-		it, err = tx.InsertItem(ctx, shelf.Item{OwnerID: a.UserID, CategoryID: in.CategoryID, Name: in.Name,
-			Description: in.Description, Quantity: in.Quantity, CreatedAt: s.Now()})
-		return categoryGone(err, in.CategoryID)
-	})
-	return it, err
+		if attempt == maxCreateAttempts {
+			return shelf.Item{}, shelf.Errorf(shelf.ECONFLICT, "The item could not be stored; try again.")
+		}
+	}
 }
+
+// maxCreateAttempts bounds how often CreateItem tries again when what
+// refused its insert was gone by the time it looked.
+const maxCreateAttempts = 3
 
 // Item returns a live item the actor may see.
 func (s *Service) Item(ctx context.Context, a shelf.Actor, id int64) (shelf.Item, error) {

@@ -42,6 +42,40 @@ func (t *Tx) InsertItem(ctx context.Context, it shelf.Item) (shelf.Item, error) 
 	return it, err
 }
 
+// InsertItemIfFree stores a new live item, as InsertItem does, in one
+// statement, unless its name is taken among the owner's live items or its
+// category is not one of the owner's; it reports whether it stored it. It
+// says nothing of which it was: the caller asks, when it needs to say why.
+//
+// note: one statement, so that a create can be a WriteOne: the check and
+// the insert were two statements in a transaction, four round trips on
+// PostgreSQL where this is one. The live-name unique index decides the
+// name (ON CONFLICT DO NOTHING), so two creates of one name at once store
+// one item whatever the timing.
+func (t *Tx) InsertItemIfFree(ctx context.Context, it shelf.Item) (shelf.Item, bool, error) {
+	it.Version = 1
+	it.UpdatedAt = it.CreatedAt
+	rows, err := t.query(ctx, `INSERT INTO items (owner_id, category_id, name, description, quantity, version, created_at, updated_at)
+		SELECT CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BIGINT), 1, CAST(? AS TEXT), CAST(? AS TEXT)
+		WHERE CAST(? AS BIGINT) IS NULL OR EXISTS (SELECT 1 FROM categories WHERE id = ? AND owner_id = ?)
+		ON CONFLICT DO NOTHING RETURNING id`,
+		it.OwnerID, intPtr(it.CategoryID), it.Name, it.Description, it.Quantity, ts(it.CreatedAt), ts(it.UpdatedAt),
+		intPtr(it.CategoryID), intPtr(it.CategoryID), it.OwnerID)
+	if err != nil {
+		return it, false, err
+	}
+	ids, err := all(rows, func(s interface{ Scan(...any) error }) (int64, error) {
+		var id int64
+		err := s.Scan(&id)
+		return id, err
+	})
+	if err != nil || len(ids) == 0 {
+		return it, false, t.d.mapErr(err)
+	}
+	it.ID = ids[0]
+	return it, true, nil
+}
+
 // Item returns an item, live or trashed, or ENOTFOUND.
 func (t *Tx) Item(ctx context.Context, id int64) (shelf.Item, error) {
 	rows, err := t.query(ctx, `SELECT `+itemColumns+` FROM items WHERE id = ?`, id)

@@ -155,6 +155,33 @@ func (db *DB) ReadOne(ctx context.Context, fn func(*Tx) error) error {
 	return fn(&Tx{pool: db.read, d: db.dialect, stmts: db.readStmts})
 }
 
+// WriteOne runs fn, which writes with exactly one statement, as a write of
+// its own: it returns nil only once that statement is durable. On
+// PostgreSQL the statement commits by itself, since one statement is atomic
+// without the BEGIN and COMMIT that Write adds (two round trips). On SQLite
+// it runs in the writer's group commit, as Write does. A second statement
+// in fn fails on both engines, as in ReadOne, so fn cannot append audit
+// events (that takes two).
+func (db *DB) WriteOne(ctx context.Context, fn func(*Tx) error) error {
+	if db.group != nil {
+		return db.Write(ctx, func(tx *Tx) error {
+			tx.single, tx.used = true, false
+			defer func() { tx.single, tx.used = false, false }()
+			return fn(tx)
+		})
+	}
+	db.txs.writes.Add(1)
+	var err error
+	for attempt := 0; attempt < maxRetries; attempt++ {
+		err = fn(&Tx{pool: db.write, d: db.dialect, stmts: db.writeStmts})
+		if !db.dialect.retryable(err) {
+			return err
+		}
+		time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
+	}
+	return err
+}
+
 func (db *DB) run(ctx context.Context, pool *sql.DB, stmts *stmtCache, fn func(*Tx) error) error {
 	sqlTx, err := pool.BeginTx(ctx, db.dialect.txOptions())
 	if err != nil {
@@ -178,12 +205,14 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, stmts *stmtCache, fn func(*
 // Tx is one transaction; every query of a use case goes through it.
 type Tx struct {
 	tx *sql.Tx
-	// pool, set instead of tx by ReadOne, runs one statement on its own;
-	// used records that it has.
-	pool  *sql.DB
-	used  bool
-	d     dialect
-	stmts *stmtCache
+	// pool, set instead of tx by ReadOne and WriteOne, runs one statement
+	// on its own; used records that it has. single asks the same of a
+	// transaction (WriteOne on SQLite, inside the writer's batch).
+	pool   *sql.DB
+	used   bool
+	single bool
+	d      dialect
+	stmts  *stmtCache
 	// audited records that the transaction appended an audit event, so that
 	// the event's listeners are woken once it commits.
 	audited bool
@@ -205,22 +234,26 @@ func (t *Tx) stmtCtx(ctx context.Context) context.Context {
 // Engine names the engine the transaction runs on.
 func (t *Tx) Engine() string { return t.d.name() }
 
-// ErrSecondStatement is what a ReadOne fn gets for its second statement.
-var ErrSecondStatement = errors.New("store: a second statement in ReadOne; use Read")
+// ErrSecondStatement is what a ReadOne or WriteOne fn gets for its second
+// statement.
+var ErrSecondStatement = errors.New("store: a second statement in ReadOne or WriteOne; use Read or Write")
 
-// conn is where query runs: the transaction, or for ReadOne the pool, once.
+// conn is where query runs: the transaction, or for ReadOne and WriteOne
+// (on PostgreSQL) the pool, once.
 // The statement, when not nil, is query prepared for it.
 func (t *Tx) conn(ctx context.Context, query string) (interface {
 	ExecContext(context.Context, string, ...any) (sql.Result, error)
 	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
 	QueryRowContext(context.Context, string, ...any) *sql.Row
 }, *sql.Stmt, error) {
-	if t.tx == nil {
+	if t.tx == nil || t.single {
 		if t.used {
 			return nil, nil, ErrSecondStatement
 		}
 		t.used = true
-		return t.pool, t.stmts.get(query), nil
+		if t.tx == nil {
+			return t.pool, t.stmts.get(query), nil
+		}
 	}
 	st := t.stmts.get(query)
 	if st != nil {

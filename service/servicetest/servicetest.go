@@ -74,6 +74,8 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"ConcurrentPurgersNeverCollide", testConcurrentPurgersNeverCollide},
 		{"RetentionPurgeOneInstance", testRetentionPurgeOneInstance},
 		{"ReadOneRunsOneStatement", testReadOneRunsOneStatement},
+		{"WriteOneRunsOneStatement", testWriteOneRunsOneStatement},
+		{"ConcurrentCreatesOneName", testConcurrentCreatesOneName},
 		{"EventsAreCommittedAuditEvents", testEventsAreCommittedAuditEvents},
 		{"EventsScopedByOwner", testEventsScopedByOwner},
 		{"EventsLateCommit", testEventsLateCommit},
