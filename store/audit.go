@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -31,9 +32,8 @@ func scanAudit(s interface{ Scan(...any) error }) (shelf.AuditEvent, error) {
 // they were written with, which covered neither lane nor seq, and the owner
 // only when there was one (events older still have none).
 func ChainHash(e shelf.AuditEvent) string {
-	fields := []any{chainText(e.PrevHash), e.ID, ts(e.At), intPtr(e.ActorID), chainText(e.Action),
-		chainText(e.EntityType), e.EntityID, chainText(e.Cohort), chainText(e.Summary), chainText(string(e.Snapshot)),
-		chainText(e.RequestID), chainText(e.RemoteAddr)}
+	fields := []any{chainText(e.PrevHash), e.ID}
+	fields = append(fields, chainBody(e)...)
 	switch {
 	case e.HashFormat != 1:
 		fields = append(fields, intPtr(e.OwnerID), e.Lane, e.Seq)
@@ -43,6 +43,23 @@ func ChainHash(e shelf.AuditEvent) string {
 	b, _ := json.Marshal(fields)
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
+}
+
+// chainBody is the fields the hash covers after the id, in every format.
+func chainBody(e shelf.AuditEvent) []any {
+	return []any{ts(e.At), intPtr(e.ActorID), chainText(e.Action),
+		chainText(e.EntityType), e.EntityID, chainText(e.Cohort), chainText(e.Summary), chainText(string(e.Snapshot)),
+		chainText(e.RequestID), chainText(e.RemoteAddr)}
+}
+
+// chainMiddle is the JSON text that ChainHash hashes for a lane event
+// (HashFormat 2) between the id and the seq, without the commas around
+// it: what the engine needs to hash the event itself, once it holds the
+// lane's head (see appendAuditOne). The previous hash is hex and the id
+// and seq are integers, whose JSON is their plain text.
+func chainMiddle(e shelf.AuditEvent) []byte {
+	b, _ := json.Marshal(append(chainBody(e), intPtr(e.OwnerID), e.Lane))
+	return b[1 : len(b)-1]
 }
 
 // chainText is a text field as the chain hashes it. json.Marshal would turn
@@ -75,18 +92,21 @@ func eventUTF8(e shelf.AuditEvent) bool {
 // LockAuditLanes.
 func (t *Tx) AppendAudit(ctx context.Context, e shelf.AuditEvent) (shelf.AuditEvent, error) {
 	e.Lane = LaneOf(e.OwnerID)
-	var seq int64
-	if err := t.queryRow(ctx, []any{&seq, &e.PrevHash, &e.ID}, t.d.auditHead(), e.Lane); err != nil {
-		return e, err
-	}
 	if len(e.Snapshot) == 0 {
 		e.Snapshot = json.RawMessage("{}")
 	}
 	e.At = e.At.UTC().Truncate(time.Microsecond)
+	e.HashFormat = 2
+	if t.d.name() == "postgres" {
+		return t.appendAuditOne(ctx, e)
+	}
+	var seq int64
+	if err := t.queryRow(ctx, []any{&seq, &e.PrevHash, &e.ID}, t.d.auditHead(), e.Lane); err != nil {
+		return e, err
+	}
 	// note: the id is chosen before the insert, not by it, because it is
 	// part of the hash.
 	e.Seq = seq + 1
-	e.HashFormat = 2
 	e.Hash = ChainHash(e)
 	_, err := t.exec(ctx, `INSERT INTO audit_events (`+auditColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.ID, ts(e.At), intPtr(e.ActorID), e.Action, e.EntityType, e.EntityID, e.Cohort, e.Summary,
@@ -96,6 +116,39 @@ func (t *Tx) AppendAudit(ctx context.Context, e shelf.AuditEvent) (shelf.AuditEv
 		t.audited = true
 	}
 	return e, err
+}
+
+// appendAuditOne is AppendAudit on PostgreSQL, in one statement where it was
+// two round trips (the lane's head, then the insert): the statement locks
+// the lane's row, takes the next id once it holds the lock (so a lane's ids
+// grow in commit order), and hashes the event itself, as ChainHash does:
+// the JSON text of the fields is built here, but for the previous hash, the
+// id and the seq, which only the statement knows. (The locking subquery is
+// never flattened, having FOR UPDATE, so nextval runs after the lock.) The hash it wrote is
+// checked against ChainHash before the event is taken as written, so an
+// engine that hashed differently fails the write rather than the chain.
+func (t *Tx) appendAuditOne(ctx context.Context, e shelf.AuditEvent) (shelf.AuditEvent, error) {
+	var hash string
+	err := t.queryRow(ctx, []any{&e.ID, &e.Seq, &e.PrevHash, &hash}, `INSERT INTO audit_events (`+auditColumns+`)
+		SELECT h.id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, h.hash,
+			encode(sha256(convert_to('["' || h.hash || '",' || h.id || ',', 'UTF8') || CAST(? AS bytea) ||
+				convert_to(',' || (h.seq + 1) || ']', 'UTF8')), 'hex'),
+			?, ?, h.seq + 1, ?
+		FROM (SELECT l.seq, l.hash, nextval('audit_events_id_seq') AS id
+			FROM (SELECT seq, hash FROM audit_lanes WHERE lane = ? FOR UPDATE) AS l) AS h
+		RETURNING id, seq, prev_hash, hash`,
+		ts(e.At), intPtr(e.ActorID), e.Action, e.EntityType, e.EntityID, e.Cohort, e.Summary,
+		string(e.Snapshot), e.RequestID, e.RemoteAddr, chainMiddle(e),
+		intPtr(e.OwnerID), e.Lane, e.HashFormat, e.Lane)
+	if err != nil {
+		return e, err
+	}
+	e.Hash = ChainHash(e)
+	if hash != e.Hash {
+		return e, fmt.Errorf("audit event %d: the database hashed it as %s, Shelf as %s", e.ID, hash, e.Hash)
+	}
+	t.audited = true
+	return e, nil
 }
 
 // AuditEvents returns a page of events, newest first.

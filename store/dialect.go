@@ -25,9 +25,9 @@ type dialect interface {
 	// case", written so that the live-name unique index can answer it.
 	sameName(column string) string
 	// auditHead is the query that reads an audit lane's head (seq, hash)
-	// and the id of the event that follows it, one ? being the lane. On
-	// PostgreSQL it locks the lane's row until commit, and takes the id only
-	// once it holds the lock, so a lane's ids grow in commit order.
+	// and the id of the event that follows it, one ? being the lane; ""
+	// on PostgreSQL, which appends an event in one statement that reads
+	// the head itself (appendAuditOne).
 	auditHead() string
 	// lockAuditLane locks one lane's row until commit, where writers of
 	// one lane can run at once (PostgreSQL); SQLite's one writer needs none.

@@ -50,12 +50,9 @@ func (d postgresDialect) mapErr(err error) error { return mapErr(d, err) }
 // note: the live-name index is on lower(name).
 func (postgresDialect) sameName(col string) string { return "lower(" + col + ") = lower(?)" }
 
-// note: the lane's row is locked in a subquery, which PostgreSQL never
-// flattens (it has FOR UPDATE), so nextval runs only once the lock is held:
-// within a lane, ids grow in the order events commit.
-func (postgresDialect) auditHead() string {
-	return `SELECT l.seq, l.hash, nextval('audit_events_id_seq') FROM (SELECT seq, hash FROM audit_lanes WHERE lane = ? FOR UPDATE) AS l`
-}
+// note: PostgreSQL appends an event in one statement (appendAuditOne), which
+// reads the lane's head itself.
+func (postgresDialect) auditHead() string { return "" }
 
 func (postgresDialect) lockAuditLane() string {
 	return `SELECT lane FROM audit_lanes WHERE lane = ? FOR UPDATE`
