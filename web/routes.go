@@ -71,6 +71,8 @@ func (s *Server) routes() {
 	m.Handle("GET /webhooks", page(s.webhooksPage))
 	m.Handle("GET /webhooks/{id}/deliveries", page(s.webhookDeliveriesPage))
 
+	m.Handle("GET /account", page(s.accountPage))
+
 	m.Handle("GET /tokens", page(s.tokensPage))
 	m.Handle("POST /tokens", page(s.createTokenForm))
 	m.Handle("POST /tokens/{id}/delete", destroy(s.deleteTokenForm))
@@ -159,6 +161,8 @@ func (s *Server) routes() {
 	m.Handle("GET /api/v1/webhooks/{id}", api(s.apiGetWebhook))
 	m.Handle("DELETE /api/v1/webhooks/{id}", apiDestroy(s.apiDeleteWebhook))
 	m.Handle("GET /api/v1/webhooks/{id}/deliveries", api(s.apiWebhookDeliveries))
+
+	m.Handle("GET /api/v1/me/export", api(s.apiExportAccount))
 
 	m.Handle("GET /api/v1/tokens", api(s.apiListTokens))
 	m.Handle("POST /api/v1/tokens", api(s.apiCreateToken))

@@ -97,6 +97,8 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"JobResumes", testJobResumes},
 		{"JobOneRunner", testJobOneRunner},
 		{"JobBulkDelete", testJobBulkDelete},
+		{"ExportHoldsWhatIsTheirs", testExportHoldsWhatIsTheirs},
+		{"ExportStreamsInBoundedMemory", testExportStreamsInBoundedMemory},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
