@@ -18,6 +18,11 @@ const (
 	ActionHoldPlace      = "hold.place"
 	ActionHoldRelease    = "hold.release"
 	ActionUserErase      = "user.erase"
+	// ActionAccountDelete records that a person deleted their own account
+	// (erased when its grace period ends), ActionAccountRestore that an
+	// admin gave it back before then.
+	ActionAccountDelete  = "account.delete"
+	ActionAccountRestore = "account.restore"
 	// ActionAuditAnchor binds the heads of every audit lane (see AuditEvent),
 	// so that a lane cut short is detected.
 	ActionAuditAnchor = "audit.anchor"

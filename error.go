@@ -23,6 +23,7 @@ const (
 	EOWNSITEMS    = "owns_items"       // the user still owns items (409)
 	EOWNACCOUNT   = "own_account"      // an admin cannot delete their own account (409)
 	EHELD         = "held"             // a legal hold keeps the data (409)
+	ELASTADMIN    = "last_admin"       // the last admin cannot delete their own account (409)
 	EPRECONDITION = "version_mismatch" // the version the caller saw is stale (412)
 	EUNAUTHORIZED = "unauthorized"     // not logged in (401)
 	EFORBIDDEN    = "forbidden"        // logged in but not allowed (403)

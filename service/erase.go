@@ -134,7 +134,10 @@ func (s *Service) finishErasure(ctx context.Context, a shelf.Actor, id int64) er
 		if err := tx.DestroySubjectKey(ctx, id); err != nil {
 			return err
 		}
-		if err := tx.FinishErasure(ctx, id, s.Now()); err != nil {
+		finished, err := tx.FinishErasure(ctx, id, s.Now())
+		if err != nil || !finished {
+			// note: finished meanwhile by another instance, which wrote
+			// the event; an erasure is recorded once.
 			return err
 		}
 		// note: no owner, so neither sealed under the key just destroyed
@@ -149,16 +152,21 @@ func (s *Service) finishErasure(ctx context.Context, a shelf.Actor, id int64) er
 	return s.db.Scrub(ctx)
 }
 
-// ResumeErasures finishes every erasure that began and did not end (the
-// process stopped half-way); Shelf itself runs it at start-up and with the
-// retention purge, on one instance at a time. It returns how many it
-// finished; one that a hold now stops is left for later.
+// ResumeErasures begins the erasure of every account whose owner deleted
+// it and whose grace period has ended, and finishes every erasure that
+// began and did not end (those, and any the process stopped half-way);
+// Shelf itself runs it at start-up and with the retention purge, on one
+// instance at a time. It returns how many it finished; one that a hold now
+// stops is left for later.
 func (s *Service) ResumeErasures(ctx context.Context, a shelf.Actor) (int, error) {
 	if err := requireAdmin(a); err != nil {
 		return 0, err
 	}
 	done := 0
 	_, err := s.db.Exclusive(ctx, erasureLock, func() error {
+		if _, err := s.beginDueErasures(ctx); err != nil {
+			return err
+		}
 		var err error
 		done, err = s.resumeErasures(ctx, a)
 		return err

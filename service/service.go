@@ -32,6 +32,9 @@ type Service struct {
 	jobThreshold int
 	jobWake      chan struct{}
 	jobs         runningJobs
+	// accountGrace is how long an account its owner deleted waits before
+	// it is erased (see DeleteOwnAccount).
+	accountGrace time.Duration
 	// unsealed, for the benchmarks' baseline only, stores audit events'
 	// personal data in plain text.
 	unsealed bool
@@ -47,7 +50,7 @@ func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = 
 // New returns a service over db.
 func New(db *store.DB, opts ...Option) *Service {
 	s := &Service{db: db, now: time.Now, newCohort: randomID, count: newCounters(), hashing: make(chan struct{}, hashSlots),
-		jobThreshold: shelf.DefaultJobThreshold, jobWake: make(chan struct{}, 1)}
+		jobThreshold: shelf.DefaultJobThreshold, jobWake: make(chan struct{}, 1), accountGrace: DefaultAccountGrace}
 	for _, o := range opts {
 		o(s)
 	}

@@ -95,10 +95,16 @@ func (t *Tx) BeginErasure(ctx context.Context, userID int64, at time.Time) error
 	return err
 }
 
-// FinishErasure records that a person's erasure is done.
-func (t *Tx) FinishErasure(ctx context.Context, userID int64, at time.Time) error {
-	_, err := t.exec(ctx, `UPDATE erased_subjects SET erased_at = ? WHERE user_id = ?`, ts(at), userID)
-	return err
+// FinishErasure records that a person's erasure is done, and reports
+// whether this transaction did (of two that finish the same erasure, one
+// does).
+func (t *Tx) FinishErasure(ctx context.Context, userID int64, at time.Time) (bool, error) {
+	res, err := t.exec(ctx, `UPDATE erased_subjects SET erased_at = ? WHERE user_id = ? AND erased_at IS NULL`, ts(at), userID)
+	if err != nil {
+		return false, err
+	}
+	n, err := affected(res)
+	return n == 1, err
 }
 
 // Erasures lists the recorded erasures, oldest first: those not finished

@@ -52,3 +52,43 @@ func (d *deadlineWriter) Write(b []byte) (int, error) {
 	}
 	return n, err
 }
+
+// accountDeleted is the answer to DELETE /api/v1/me: when the erasure is
+// due.
+type accountDeleted struct {
+	EraseAt time.Time `json:"erase_at"`
+}
+
+// apiDeleteOwnAccount answers DELETE /api/v1/me (body {"password"}): 202,
+// the account stopped and its erasure due at erase_at.
+func (s *Server) apiDeleteOwnAccount(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Password string `json:"password"`
+	}
+	if err := decodeJSON(w, r, &body); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	eraseAt, err := s.svc.DeleteOwnAccount(r.Context(), actor(r), body.Password, nil)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, accountDeleted{EraseAt: eraseAt})
+}
+
+// apiRestoreAccount answers POST /api/v1/users/{id}/restore (admins): the
+// account its owner deleted is theirs again, while its grace period runs.
+func (s *Server) apiRestoreAccount(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	u, err := s.svc.RestoreAccount(r.Context(), actor(r), id)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, u)
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -92,5 +93,111 @@ func TestHTMLDownloadMyData(t *testing.T) {
 		p := ann.get("/api/v1/me/export")
 		wantPage(t, "the download", p, http.StatusOK, `"email":"ann@example.com"`, `"name":"Ann's kettle"`)
 		wantLacks(t, "the download", p, "bob@example.com")
+	})
+}
+
+// TestAPIDeleteOwnAccount: DELETE /api/v1/me with the password stops the
+// account at once and answers when its erasure is due; a wrong password is
+// 403 and the last admin 409, with nothing changed.
+func TestAPIDeleteOwnAccount(t *testing.T) {
+	runAPIScenarios(t, []apiScenario{
+		{name: "delete", as: "owner", method: "DELETE", path: "/api/v1/me", body: `{"password":"password-owner"}`, status: 202,
+			want: []string{`"erase_at":"`},
+			after: func(t *testing.T, e *apiEnv) {
+				if res := e.req("owner", "GET", "/api/v1/items", ""); res.status != http.StatusUnauthorized {
+					t.Errorf("the token after the deletion: %d, want 401", res.status)
+				}
+				if n := e.auditCount("account.delete"); n != 1 {
+					t.Errorf("account.delete events: %d, want 1", n)
+				}
+				if n := e.count(`SELECT count(*) FROM items WHERE owner_id = ?`, e.users["owner"].ID); n != 3 {
+					t.Errorf("the owner's items: %d, want all 3 until the grace period ends", n)
+				}
+			}},
+		{name: "wrong password", as: "owner", method: "DELETE", path: "/api/v1/me", body: `{"password":"password-other"}`, status: 403,
+			want: []string{`"code":"forbidden"`}, unchanged: true,
+			after: func(t *testing.T, e *apiEnv) {
+				if res := e.req("owner", "GET", "/api/v1/items", ""); res.status != 200 {
+					t.Errorf("the token after a refused deletion: %d", res.status)
+				}
+			}},
+		{name: "no password", as: "owner", method: "DELETE", path: "/api/v1/me", body: `{}`, status: 422,
+			want: []string{`"password"`}, unchanged: true},
+		{name: "no body", as: "owner", method: "DELETE", path: "/api/v1/me", status: 415, unchanged: true},
+		{name: "last admin", as: "admin", method: "DELETE", path: "/api/v1/me", body: `{"password":"password-admin"}`, status: 409,
+			want: []string{`"code":"last_admin"`, `"type":"user","id":{admin_id},"label":"Admin"`}, unchanged: true},
+		{name: "nobody", method: "DELETE", path: "/api/v1/me", body: `{"password":"x"}`, status: 401, unchanged: true},
+	})
+}
+
+// TestAPIRestoreAccount: an admin's restore during the grace period answers
+// the user, who logs in again with their password; their old token stays
+// revoked; a second restore finds nothing to restore.
+func TestAPIRestoreAccount(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, open func(*testing.T, ...func(*Config)) *apiEnv) {
+		e := open(t)
+		if res := e.req("admin", "POST", "/api/v1/users/{owner_id}/restore", ""); res.status != 404 {
+			t.Errorf("restore of an account not deleted: %d %s", res.status, res.body)
+		}
+		if res := e.req("owner", "DELETE", "/api/v1/me", `{"password":"password-owner"}`); res.status != 202 {
+			t.Fatalf("delete: %d %s", res.status, res.body)
+		}
+		if res := e.req("other", "POST", "/api/v1/users/{owner_id}/restore", ""); res.status != 403 {
+			t.Errorf("a member's restore: %d", res.status)
+		}
+		if res := e.req("admin", "POST", "/api/v1/users/999999/restore", ""); res.status != 404 {
+			t.Errorf("restore of nobody: %d", res.status)
+		}
+		res := e.req("admin", "POST", "/api/v1/users/{owner_id}/restore", "")
+		if res.status != 200 || !strings.Contains(string(res.body), `"email":"owner@example.com"`) {
+			t.Fatalf("restore: %d %s", res.status, res.body)
+		}
+		if n := e.auditCount("account.restore"); n != 1 {
+			t.Errorf("account.restore events: %d, want 1", n)
+		}
+		if res := e.req("owner", "GET", "/api/v1/items", ""); res.status != http.StatusUnauthorized {
+			t.Errorf("the old token after the restore: %d, want 401", res.status)
+		}
+		c, _ := e.sessionClient("owner") // fails the test unless the password logs in
+		r, err := c.Get(e.ts.URL + "/api/v1/items")
+		if err != nil || r.StatusCode != 200 {
+			t.Errorf("the owner's new session: %v %v", r, err)
+		}
+		if res := e.req("admin", "POST", "/api/v1/users/{owner_id}/restore", ""); res.status != 404 {
+			t.Errorf("a second restore: %d", res.status)
+		}
+	})
+}
+
+// TestHTMLDeleteOwnAccount: the account page leads to a form that asks for
+// the password and the email typed; each refusal says what is wrong with
+// its status, the right answers log the user out for good, and the users
+// page lets an admin restore the account.
+func TestHTMLDeleteOwnAccount(t *testing.T) {
+	htmlOnEachEngine(t, func(t *testing.T, e *apiEnv) {
+		ann := e.login("ann")
+		wantPage(t, "account page", ann.get("/account"), http.StatusOK, `href="/account/delete"`, "14 days")
+		wantPage(t, "delete page", ann.get("/account/delete"), http.StatusOK, "Type your email", "ann@example.com", `name="password"`)
+		p := ann.post("/account/delete", url.Values{"password": {"nope"}, "confirm_email": {"ann@example.com"}})
+		wantPage(t, "a wrong password", p, http.StatusForbidden, `id="password-error"`)
+		p = ann.post("/account/delete", url.Values{"password": {"password-ann"}, "confirm_email": {"bob@example.com"}})
+		wantPage(t, "a wrong email", p, http.StatusUnprocessableEntity, `id="confirm-error"`)
+		wantPage(t, "still logged in", ann.get("/items"), http.StatusOK)
+		p = ann.post("/account/delete", url.Values{"password": {"password-ann"}, "confirm_email": {"ANN@example.com"}})
+		wantSeeOther(t, "delete", p, "/login?account=deleted")
+		wantPage(t, "the login page after", ann.get("/login?account=deleted"), http.StatusOK, "Your account is closed")
+		wantSeeOther(t, "the old session", ann.get("/items"), "/login")
+
+		admin := e.login("admin")
+		id := itoa(e.users["ann"].ID)
+		wantPage(t, "users page", admin.get("/admin/users"), http.StatusOK, "Account deleted by its owner", `action="/admin/users/`+id+`/restore"`)
+		wantSeeOther(t, "restore", admin.post("/admin/users/"+id+"/restore", nil), "/admin/users")
+		page := admin.get("/admin/users")
+		wantPage(t, "users after the restore", page, http.StatusOK, "Restored Ann’s account")
+		wantLacks(t, "users after the restore", page, "Account deleted by its owner")
+		wantPage(t, "ann again", e.login("ann").get("/items"), http.StatusOK)
+
+		p = admin.post("/account/delete", url.Values{"password": {"password-admin"}, "confirm_email": {"admin@example.com"}})
+		wantPage(t, "the last admin", p, http.StatusConflict, "Not deleted", "last administrator", "Ada")
 	})
 }

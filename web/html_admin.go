@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"time"
 
 	"shelf"
 )
@@ -24,7 +25,8 @@ type auditView struct {
 // auditActions are the actions the filter offers.
 var auditActions = []string{shelf.ActionItemTrash, shelf.ActionItemRestore, shelf.ActionItemPurge,
 	shelf.ActionNoteDelete, shelf.ActionCategoryDelete, shelf.ActionUserDelete, shelf.ActionItemsTransfer, shelf.ActionTokenDelete,
-	shelf.ActionHoldPlace, shelf.ActionHoldRelease, shelf.ActionUserErase, shelf.ActionAuditAnchor}
+	shelf.ActionHoldPlace, shelf.ActionHoldRelease, shelf.ActionUserErase, shelf.ActionAccountDelete, shelf.ActionAccountRestore,
+	shelf.ActionAuditAnchor}
 
 // auditPage lists the audit log, newest first, filtered by the query string.
 func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
@@ -54,6 +56,9 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
 type usersView struct {
 	Users []shelf.User
 	Me    int64
+	// Deleted says, for each account its owner deleted, when it is erased
+	// (a pointer, so that a missing user reads false in the template).
+	Deleted map[int64]*time.Time
 }
 
 // usersPage lists every user, each with a link to delete them.
@@ -63,7 +68,16 @@ func (s *Server) usersPage(w http.ResponseWriter, r *http.Request) {
 		s.htmlError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "users", "Users", usersView{Users: us, Me: actor(r).UserID})
+	deleted, err := s.svc.PendingAccountDeletions(r.Context(), actor(r))
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	v := usersView{Users: us, Me: actor(r).UserID, Deleted: map[int64]*time.Time{}}
+	for id, at := range deleted {
+		v.Deleted[id] = &at
+	}
+	s.render(w, r, http.StatusOK, "users", "Users", v)
 }
 
 // userDeleteView is the data of the page that confirms deleting a user, or

@@ -14,6 +14,7 @@ const loginFailed = "Email or password is incorrect."
 type loginForm struct {
 	Email   string
 	Message string
+	Deleted bool // the browser comes from deleting its account
 }
 
 // home sends the browser to its items (and, through requireLogin, anyone
@@ -34,7 +35,7 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 		}
 		info.loginToken = s.loginToken(w, r)
 	}
-	s.render(w, r, http.StatusOK, "login", "Log in", loginForm{})
+	s.render(w, r, http.StatusOK, "login", "Log in", loginForm{Deleted: r.URL.Query().Get("account") == "deleted"})
 }
 
 // login checks the credentials and, on success, replaces the session with a

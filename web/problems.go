@@ -52,6 +52,8 @@ var problemKinds = map[string]problemKind{
 		"A user who owns items, live or in the Trash, cannot be deleted. The blockers name the first 50 of those items and the detail gives the total. Transfer the items to another user first (POST /api/v1/users/{id}/transfer)."},
 	shelf.EOWNACCOUNT: {http.StatusConflict, "Own account",
 		"An administrator cannot delete their own account here; another administrator can."},
+	shelf.ELASTADMIN: {http.StatusConflict, "Last administrator",
+		"Shelf needs an administrator: the last one whose account is not being deleted cannot delete their own account. The blocker names them. Add another administrator first (shelf user add --admin)."},
 	shelf.EHELD: {http.StatusConflict, "Held",
 		"A legal hold covers this data, so it cannot be deleted for ever. The blocker names the hold (label: its reason). It can still go to the Trash and come back."},
 	shelf.EKEYINFLIGHT: {http.StatusConflict, "Idempotency key in use",

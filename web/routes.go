@@ -72,6 +72,8 @@ func (s *Server) routes() {
 	m.Handle("GET /webhooks/{id}/deliveries", page(s.webhookDeliveriesPage))
 
 	m.Handle("GET /account", page(s.accountPage))
+	m.Handle("GET /account/delete", page(s.deleteAccountPage))
+	m.Handle("POST /account/delete", destroy(s.deleteAccount))
 
 	m.Handle("GET /tokens", page(s.tokensPage))
 	m.Handle("POST /tokens", page(s.createTokenForm))
@@ -83,6 +85,7 @@ func (s *Server) routes() {
 	m.Handle("POST /admin/users/{id}/delete", adminDestroy(s.deleteUser))
 	m.Handle("POST /admin/users/{id}/transfer", adminDestroy(s.transferItems))
 	m.Handle("POST /admin/users/{id}/unlock", admin(s.unlockLogins))
+	m.Handle("POST /admin/users/{id}/restore", admin(s.restoreAccountForm))
 	m.Handle("GET /admin/users/{id}/erase", admin(s.eraseUserPage))
 	m.Handle("POST /admin/users/{id}/erase", adminDestroy(s.eraseUser))
 	m.Handle("GET /admin/holds", admin(s.holdsPage))
@@ -146,6 +149,7 @@ func (s *Server) routes() {
 	m.Handle("POST /api/v1/users/{id}/transfer", apiAdminDestroy(s.apiTransferItems))
 	m.Handle("POST /api/v1/users/{id}/unlock", apiAdmin(s.apiUnlockLogins))
 	m.Handle("POST /api/v1/users/{id}/erase", apiAdminDestroy(s.apiEraseUser))
+	m.Handle("POST /api/v1/users/{id}/restore", apiAdmin(s.apiRestoreAccount))
 	m.Handle("GET /api/v1/holds", apiAdmin(s.apiListHolds))
 	m.Handle("POST /api/v1/holds", apiAdmin(s.apiPlaceHold))
 	m.Handle("GET /api/v1/holds/{id}", apiAdmin(s.apiGetHold))
@@ -163,6 +167,7 @@ func (s *Server) routes() {
 	m.Handle("GET /api/v1/webhooks/{id}/deliveries", api(s.apiWebhookDeliveries))
 
 	m.Handle("GET /api/v1/me/export", api(s.apiExportAccount))
+	m.Handle("DELETE /api/v1/me", apiDestroy(s.apiDeleteOwnAccount))
 
 	m.Handle("GET /api/v1/tokens", api(s.apiListTokens))
 	m.Handle("POST /api/v1/tokens", api(s.apiCreateToken))

@@ -39,12 +39,16 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	filesPath := filesFlag(fs)
 	keyFile := keyFileFlag(fs)
 	jobThreshold := fs.Int("job-threshold", shelf.DefaultJobThreshold, "rows (items, notes and loans; ids for a bulk delete) past which a deletion runs as a background job (202 Accepted)")
+	accountGrace := fs.Duration("account-grace", service.DefaultAccountGrace, "how long an account its owner deleted waits, restorable by an admin, before it is erased")
 	uploadGrace := fs.Duration("upload-grace", service.DefaultUploadGrace, "how long the file of an upload that never committed (a crash) stays before it is removed")
 	if err := env.parse(fs, args); err != nil {
 		return err
 	}
 	if *retention <= 0 {
 		return usageError{"--trash-retention must be positive"}
+	}
+	if *accountGrace <= 0 {
+		return usageError{"--account-grace must be positive"}
 	}
 	if *anchorEvery <= 0 {
 		return usageError{"--audit-anchor-interval must be positive"}
@@ -67,7 +71,8 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	svc, closeDB, err := openKeyedService(ctx, *dsn, *keyFile, service.WithFiles(files), service.WithUploadGrace(*uploadGrace), service.WithWebhookPrivate(*allowPrivate), service.WithJobThreshold(*jobThreshold))
+	svc, closeDB, err := openKeyedService(ctx, *dsn, *keyFile, service.WithFiles(files), service.WithUploadGrace(*uploadGrace), service.WithWebhookPrivate(*allowPrivate),
+		service.WithJobThreshold(*jobThreshold), service.WithAccountGrace(*accountGrace))
 	if err != nil {
 		return err
 	}

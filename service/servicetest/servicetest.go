@@ -99,6 +99,11 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"JobBulkDelete", testJobBulkDelete},
 		{"ExportHoldsWhatIsTheirs", testExportHoldsWhatIsTheirs},
 		{"ExportStreamsInBoundedMemory", testExportStreamsInBoundedMemory},
+		{"AccountDeleteThenErased", testAccountDeleteThenErased},
+		{"AccountRestoreDuringGrace", testAccountRestoreDuringGrace},
+		{"LastAdminKeepsAccount", testLastAdminKeepsAccount},
+		{"AccountErasureOnceAcrossInstances", testAccountErasureOnceAcrossInstances},
+		{"HeldAccountWaitsForRelease", testHeldAccountWaitsForRelease},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
