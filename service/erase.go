@@ -28,10 +28,8 @@ func (s *Service) EraseUser(ctx context.Context, a shelf.Actor, id int64, confir
 		return err
 	}
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
-		u, err := tx.UserByID(ctx, id)
-		if shelf.ErrorCode(err) == shelf.ENOTFOUND {
-			return notFound("User")
-		} else if err != nil {
+		u, err := findUser(ctx, tx, id)
+		if err != nil {
 			return err
 		}
 		if !strings.EqualFold(strings.TrimSpace(confirmEmail), u.Email) {

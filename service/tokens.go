@@ -102,16 +102,23 @@ func (s *Service) Token(ctx context.Context, a shelf.Actor, id int64) (shelf.API
 	}
 	var tk shelf.APIToken
 	err := s.db.Read(ctx, func(tx *store.Tx) error {
-		if id <= 0 {
-			return notFound("Token")
-		}
 		var err error
-		tk, err = tx.Token(ctx, id)
-		if shelf.ErrorCode(err) == shelf.ENOTFOUND || (err == nil && !canSee(a, tk.UserID)) {
-			return notFound("Token")
-		}
+		tk, err = visibleToken(ctx, tx, a, id)
 		return err
 	})
+	return tk, err
+}
+
+// visibleToken returns a token the actor may see (their own; an admin's,
+// anyone's), for the read and the revoke alike; anything else is ENOTFOUND.
+func visibleToken(ctx context.Context, tx *store.Tx, a shelf.Actor, id int64) (shelf.APIToken, error) {
+	if id <= 0 {
+		return shelf.APIToken{}, notFound("Token")
+	}
+	tk, err := tx.Token(ctx, id)
+	if shelf.ErrorCode(err) == shelf.ENOTFOUND || (err == nil && !canSee(a, tk.UserID)) {
+		return shelf.APIToken{}, notFound("Token")
+	}
 	return tk, err
 }
 
@@ -122,14 +129,8 @@ func (s *Service) DeleteToken(ctx context.Context, a shelf.Actor, id int64) (she
 	}
 	var tk shelf.APIToken
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
-		if id <= 0 {
-			return notFound("Token")
-		}
 		var err error
-		tk, err = tx.Token(ctx, id)
-		if shelf.ErrorCode(err) == shelf.ENOTFOUND || (err == nil && !canSee(a, tk.UserID)) {
-			return notFound("Token")
-		} else if err != nil {
+		if tk, err = visibleToken(ctx, tx, a, id); err != nil {
 			return err
 		}
 		ok, err := tx.DeleteToken(ctx, tk.ID)

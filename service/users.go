@@ -100,12 +100,19 @@ func (s *Service) User(ctx context.Context, a shelf.Actor, id int64) (shelf.User
 	var u shelf.User
 	err := s.db.ReadOne(ctx, func(tx *store.Tx) error {
 		var err error
-		u, err = tx.UserByID(ctx, id)
-		if shelf.ErrorCode(err) == shelf.ENOTFOUND {
-			return notFound("User")
-		}
+		u, err = findUser(ctx, tx, id)
 		return err
 	})
+	return u, err
+}
+
+// findUser reads the user a use case acts on; a missing one is the
+// ENOTFOUND every such use case answers.
+func findUser(ctx context.Context, tx *store.Tx, id int64) (shelf.User, error) {
+	u, err := tx.UserByID(ctx, id)
+	if shelf.ErrorCode(err) == shelf.ENOTFOUND {
+		return shelf.User{}, notFound("User")
+	}
 	return u, err
 }
 
@@ -187,10 +194,8 @@ func (s *Service) DeleteUserImpact(ctx context.Context, a shelf.Actor, id int64)
 	}
 	var im UserImpact
 	err := s.db.Read(ctx, func(tx *store.Tx) error {
-		u, err := tx.UserByID(ctx, id)
-		if shelf.ErrorCode(err) == shelf.ENOTFOUND {
-			return notFound("User")
-		} else if err != nil {
+		u, err := findUser(ctx, tx, id)
+		if err != nil {
 			return err
 		}
 		im, err = userBlockers(ctx, tx, a, u)
@@ -213,10 +218,7 @@ func (s *Service) DeleteUser(ctx context.Context, a shelf.Actor, id int64) (shel
 	var u shelf.User
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
 		var err error
-		u, err = tx.UserByID(ctx, id)
-		if shelf.ErrorCode(err) == shelf.ENOTFOUND {
-			return notFound("User")
-		} else if err != nil {
+		if u, err = findUser(ctx, tx, id); err != nil {
 			return err
 		}
 		im, err := userBlockers(ctx, tx, a, u)
@@ -262,10 +264,8 @@ func (s *Service) TransferItems(ctx context.Context, a shelf.Actor, from, to int
 	}
 	var n int64
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
-		src, err := tx.UserByID(ctx, from)
-		if shelf.ErrorCode(err) == shelf.ENOTFOUND {
-			return notFound("User")
-		} else if err != nil {
+		src, err := findUser(ctx, tx, from)
+		if err != nil {
 			return err
 		}
 		dst, err := tx.UserByID(ctx, to)

@@ -62,6 +62,7 @@ func newRenderer() (*renderer, error) {
 		"purgeFriction": func() int { return shelf.PurgeFriction },
 		"bulkFriction":  func() int { return shelf.BulkFriction },
 		"impactCap":     func() int { return shelf.ImpactCap },
+		"bulkShown":     func() int { return bulkShown },
 		"date":          func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
 		"datetime":      func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
 		"rfc3339":       func(t time.Time) string { return t.UTC().Format(time.RFC3339) },

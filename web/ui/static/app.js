@@ -21,6 +21,9 @@
   // for the item's name, a bigger bulk delete for the count
   const PURGE_FRICTION = Number(document.body.dataset.purgeFriction);
   const BULK_FRICTION = Number(document.body.dataset.bulkFriction);
+  // how many of the chosen items a bulk confirmation names, as the page
+  // without JavaScript does
+  const BULK_SHOWN = Number(document.body.dataset.bulkShown);
 
   // impact loads an impact preview, or says in the dialog why it cannot.
   async function impact(ui, url) {
@@ -153,8 +156,8 @@
       load(ui) {
         ui.say(h('p', { class: 'impact' }, 'You chose ', h('strong', {}, count(n, 'item', 'items')),
           ' to move to the Trash, with their notes and loans. Items on loan will stay where they are. You can undo this.'),
-        h('ul', { class: 'chosen' }, names.slice(0, 10).map((x) => h('li', {}, x)),
-          n > 10 ? h('li', { class: 'muted' }, `and ${n - 10} more`) : null),
+        h('ul', { class: 'chosen' }, names.slice(0, BULK_SHOWN).map((x) => h('li', {}, x)),
+          n > BULK_SHOWN ? h('li', { class: 'muted' }, `and ${n - BULK_SHOWN} more`) : null),
         h('p', {}, h('label', { for: 'bulk-reason' }, 'Reason ', h('span', { class: 'optional' }, '(optional; kept in the audit log)')), reason));
         if (n > BULK_FRICTION) ui.askToType(['That is a lot of items. Type ', h('strong', {}, String(n)), ' to confirm.'], String(n), true);
         return true;
