@@ -14,10 +14,10 @@ type counters struct {
 func newCounters() counters {
 	return counters{
 		deletes: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "shelf_deletes_total", Help: "Things deleted, by kind (item_trash, photo_trash, note, category, user, token).",
+			Name: "shelf_deletes_total", Help: "Things deleted, by kind (item_trash, photo_trash, note, category, user, token, user_erase; account for accounts deleted by their owner).",
 		}, []string{"kind"}),
 		restores: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "shelf_restores_total", Help: "Things restored from the Trash, by kind (item, cohort, photo).",
+			Name: "shelf_restores_total", Help: "Things restored, by kind (item, cohort, photo from the Trash; account for an account an admin gave back).",
 		}, []string{"kind"}),
 		purges: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "shelf_purges_total", Help: "Items purged for good, by kind (item, empty_trash, retention; photo for photos trashed on their own).",
