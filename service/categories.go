@@ -60,14 +60,7 @@ func (s *Service) Categories(ctx context.Context, a shelf.Actor) ([]shelf.Catego
 }
 
 func visibleCategory(ctx context.Context, tx *store.Tx, a shelf.Actor, id int64) (shelf.Category, error) {
-	if id <= 0 {
-		return shelf.Category{}, notFound("Category")
-	}
-	c, err := tx.Category(ctx, id)
-	if shelf.ErrorCode(err) == shelf.ENOTFOUND || (err == nil && !canSee(a, c.OwnerID)) {
-		return shelf.Category{}, notFound("Category")
-	}
-	return c, err
+	return visible(ctx, a, "Category", id, tx.Category, categoryOwner, nil)
 }
 
 // Category returns one category the actor may see.

@@ -42,14 +42,7 @@ func listOfItem[T any](ctx context.Context, s *Service, a shelf.Actor, itemID in
 
 func findItem(ctx context.Context, tx *store.Tx, a shelf.Actor, id int64, trashed bool,
 	get func(context.Context, int64) (shelf.Item, error)) (shelf.Item, error) {
-	if id <= 0 {
-		return shelf.Item{}, notFound("Item")
-	}
-	it, err := get(ctx, id)
-	if shelf.ErrorCode(err) == shelf.ENOTFOUND || (err == nil && (!canSee(a, it.OwnerID) || it.Trashed() != trashed || it.JobID != nil)) {
-		return shelf.Item{}, notFound("Item")
-	}
-	return it, err
+	return visible(ctx, a, "Item", id, get, itemOwner, func(it shelf.Item) bool { return it.Trashed() == trashed && it.JobID == nil })
 }
 
 // checkCategory refuses a category that does not exist or is not the owner's.

@@ -222,12 +222,9 @@ func (s *Service) Photo(ctx context.Context, a shelf.Actor, id int64) (shelf.Pho
 	var p shelf.Photo
 	err := s.db.ReadOne(ctx, func(tx *store.Tx) error {
 		var err error
-		p, err = tx.Photo(ctx, id)
+		p, err = visible(ctx, a, "Photo", id, tx.Photo, photoOwner, nil)
 		return err
 	})
-	if shelf.ErrorCode(err) == shelf.ENOTFOUND || (err == nil && !canSee(a, p.OwnerID)) {
-		return shelf.Photo{}, notFound("Photo")
-	}
 	return p, err
 }
 
@@ -276,10 +273,7 @@ func (s *Service) TrashPhoto(ctx context.Context, a shelf.Actor, id int64) (shel
 	cohort := s.newCohort()
 	var trashed shelf.Photo
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
-		p, err := tx.LockPhoto(ctx, id)
-		if shelf.ErrorCode(err) == shelf.ENOTFOUND || (err == nil && (!canSee(a, p.OwnerID) || p.Trashed())) {
-			return notFound("Photo")
-		}
+		p, err := visible(ctx, a, "Photo", id, tx.LockPhoto, photoOwner, func(p shelf.Photo) bool { return !p.Trashed() })
 		if err != nil {
 			return err
 		}

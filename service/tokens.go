@@ -112,14 +112,7 @@ func (s *Service) Token(ctx context.Context, a shelf.Actor, id int64) (shelf.API
 // visibleToken returns a token the actor may see (their own; an admin's,
 // anyone's), for the read and the revoke alike; anything else is ENOTFOUND.
 func visibleToken(ctx context.Context, tx *store.Tx, a shelf.Actor, id int64) (shelf.APIToken, error) {
-	if id <= 0 {
-		return shelf.APIToken{}, notFound("Token")
-	}
-	tk, err := tx.Token(ctx, id)
-	if shelf.ErrorCode(err) == shelf.ENOTFOUND || (err == nil && !canSee(a, tk.UserID)) {
-		return shelf.APIToken{}, notFound("Token")
-	}
-	return tk, err
+	return visible(ctx, a, "Token", id, tx.Token, tokenOwner, nil)
 }
 
 // DeleteToken revokes one of the actor's tokens (an admin may revoke anyone's).

@@ -173,10 +173,7 @@ func (s *Service) Webhooks(ctx context.Context, a shelf.Actor) ([]shelf.Webhook,
 
 // webhookFor returns a webhook the actor may see (their own; an admin any).
 func webhookFor(ctx context.Context, tx *store.Tx, a shelf.Actor, id int64) (shelf.Webhook, error) {
-	w, err := tx.WebhookByID(ctx, id)
-	if shelf.ErrorCode(err) == shelf.ENOTFOUND || err == nil && !canSee(a, w.OwnerID) {
-		return shelf.Webhook{}, notFound("Webhook")
-	}
+	w, err := visible(ctx, a, "Webhook", id, tx.WebhookByID, webhookOwner, nil)
 	w.Secret = ""
 	return w, err
 }
