@@ -41,32 +41,12 @@ func (s *Server) apiListJobs(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiGetJob(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	j, err := s.svc.Job(r.Context(), actor(r), id)
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, j)
+	answerByID(s, w, r, s.svc.Job)
 }
 
 // apiRetryJob starts a failed job again (admins): 200 with the job.
 func (s *Server) apiRetryJob(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	j, err := s.svc.RetryJob(r.Context(), actor(r), id)
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, j)
+	answerByID(s, w, r, s.svc.RetryJob)
 }
 
 // PublishJob tells this process's event streams of a job's progress:
