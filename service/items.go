@@ -42,7 +42,18 @@ func listOfItem[T any](ctx context.Context, s *Service, a shelf.Actor, itemID in
 
 func findItem(ctx context.Context, tx *store.Tx, a shelf.Actor, id int64, trashed bool,
 	get func(context.Context, int64) (shelf.Item, error)) (shelf.Item, error) {
-	return visible(ctx, a, "Item", id, get, itemOwner, func(it shelf.Item) bool { return it.Trashed() == trashed && it.JobID == nil })
+	it, err := visible(ctx, a, "Item", id, get, itemOwner, func(it shelf.Item) bool { return it.Trashed() == trashed && it.JobID == nil })
+	if err == nil && trashed {
+		// note: a job deleting it has taken it out of the Trash already.
+		hidden, herr := tx.HiddenByJob(ctx, it.ID)
+		if herr != nil {
+			return shelf.Item{}, herr
+		}
+		if hidden {
+			return shelf.Item{}, notFound("Item")
+		}
+	}
+	return it, err
 }
 
 // checkCategory refuses a category that does not exist or is not the owner's.

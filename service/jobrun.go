@@ -79,6 +79,14 @@ func (s *Service) RunJob(ctx context.Context, a shelf.Actor, id int64, batch int
 	}
 	defer s.jobs.drop(id)
 	return s.db.ExclusiveJob(ctx, id, func() error {
+		if err := s.countJob(ctx, id); err != nil {
+			if ctx.Err() == nil {
+				if j, ferr := s.jobFailed(ctx, id, err); ferr == nil && progress != nil {
+					progress(j)
+				}
+			}
+			return err
+		}
 		for {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -105,6 +113,50 @@ func (s *Service) RunJob(ctx context.Context, a shelf.Actor, id int64, batch int
 	})
 }
 
+// countJob counts, before an emptied Trash's job deletes anything (again
+// after a retry), the rows it has to delete, and sets its total. The count
+// runs in a read transaction, which holds up no writer.
+func (s *Service) countJob(ctx context.Context, id int64) error {
+	var j store.JobRow
+	if err := s.db.ReadOne(ctx, func(tx *store.Tx) error {
+		var err error
+		j, err = tx.Job(ctx, id)
+		return err
+	}); err != nil {
+		return err
+	}
+	p, err := readParams(j)
+	if err != nil || j.Kind != shelf.JobEmptyTrash || p.Counted || j.Finished() {
+		return err
+	}
+	var rows int64
+	if err := s.db.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		rows, err = tx.JobTrashRows(ctx, j)
+		return err
+	}); err != nil {
+		return err
+	}
+	return s.db.Write(ctx, func(tx *store.Tx) error {
+		j, err := tx.LockJob(ctx, id)
+		if err != nil {
+			return err
+		}
+		p, err := readParams(j)
+		if err != nil || p.Counted || j.Finished() {
+			return err
+		}
+		// note: what a batch purged between the count and now is in done
+		// and no longer in the count; a batch cannot run meanwhile, as
+		// this runner holds the job.
+		p.Counted, j.Total = true, j.Done+rows
+		if err := writeParams(&j, p); err != nil {
+			return err
+		}
+		return tx.UpdateJob(ctx, j)
+	})
+}
+
 // jobBatch runs one batch of a job in one transaction, with the audit
 // events of what it deletes, and returns the job as it left it and whether
 // more is to come. Once the job has nothing left it finishes it.
@@ -120,7 +172,12 @@ func (s *Service) jobBatch(ctx context.Context, id int64, batch int) (shelf.Job,
 		if j.Finished() || j.NextAttemptAt.After(s.Now()) {
 			return nil
 		}
-		ids, err := tx.JobItemIDs(ctx, j.ID, batch)
+		var ids []int64
+		if j.Kind == shelf.JobEmptyTrash {
+			ids, err = tx.JobTrash(ctx, j, batch)
+		} else {
+			ids, err = tx.JobItemIDs(ctx, j.ID, batch)
+		}
 		if err != nil || len(ids) == 0 {
 			return err
 		}
@@ -194,6 +251,8 @@ func (s *Service) jobPurgeBatch(ctx context.Context, tx *store.Tx, j *store.JobR
 		j.Done += 1 + children[it.ID]
 		err := s.purgeOne(ctx, tx, a, it, j.Reason, why, nil)
 		if shelf.ErrorCode(err) == shelf.EHELD {
+			// note: held since the batch chose it; it goes back to the
+			// Trash (an emptied Trash's job passes over held items anyway).
 			if _, err := tx.ReleaseItems(ctx, j.ID, it.ID); err != nil {
 				return false, err
 			}

@@ -253,7 +253,7 @@ func (t *Tx) LiveItems(ctx context.Context, owner *int64, f shelf.ItemFilter) (s
 func (t *Tx) TrashedItems(ctx context.Context, owner *int64, f shelf.ItemFilter) (shelf.ItemPage, error) {
 	limit := pageLimit(f.Limit)
 	// note: items a job is deleting have left the Trash already.
-	where := []string{"deleted_at IS NOT NULL", "job_id IS NULL"}
+	where := []string{"deleted_at IS NOT NULL", inTrashView("items")}
 	var args []any
 	if owner != nil {
 		where = append(where, "owner_id = ?")
@@ -301,7 +301,7 @@ func (t *Tx) TrashedItems(ctx context.Context, owner *int64, f shelf.ItemFilter)
 // CohortItems returns the trashed items of one delete request, locked. A nil
 // owner takes everyone's.
 func (t *Tx) CohortItems(ctx context.Context, cohort string, owner *int64) ([]shelf.Item, error) {
-	q := `SELECT ` + itemColumns + ` FROM items WHERE deleted_cohort = ? AND deleted_at IS NOT NULL AND job_id IS NULL`
+	q := `SELECT ` + itemColumns + ` FROM items WHERE deleted_cohort = ? AND deleted_at IS NOT NULL AND ` + inTrashView("items")
 	args := []any{cohort}
 	if owner != nil {
 		q += ` AND owner_id = ?`
@@ -318,7 +318,8 @@ func (t *Tx) CohortItems(ctx context.Context, cohort string, owner *int64) ([]sh
 // no hold covers, oldest first, locked; several purgers on PostgreSQL each take rows the
 // others do not hold. A nil owner takes everyone's.
 func (t *Tx) TrashedBefore(ctx context.Context, owner *int64, before time.Time, limit int) ([]int64, error) {
-	q := `SELECT id FROM items WHERE deleted_at IS NOT NULL AND deleted_at < ? AND job_id IS NULL AND ` + notHeld("items")
+	q := `SELECT id FROM items WHERE deleted_at IS NOT NULL AND deleted_at < ? AND job_id IS NULL AND ` + notHeld("items") +
+		` AND NOT ` + emptying("items", 0)
 	args := []any{ts(before)}
 	if owner != nil {
 		q += ` AND owner_id = ?`
@@ -349,11 +350,12 @@ func (t *Tx) CountTrash(ctx context.Context, owner *int64, limit int) (int, erro
 // one statement.
 func (t *Tx) TrashCounts(ctx context.Context, owner int64, limit int) (items, notes, loans int, err error) {
 	q := fmt.Sprintf(`SELECT
-		(SELECT count(*) FROM (SELECT 1 FROM items WHERE owner_id = ? AND deleted_at IS NOT NULL AND job_id IS NULL AND %[2]s LIMIT %[1]d) AS i),
+		(SELECT count(*) FROM (SELECT 1 FROM items WHERE owner_id = ? AND deleted_at IS NOT NULL AND job_id IS NULL AND %[2]s AND NOT %[4]s LIMIT %[1]d) AS i),
 		(SELECT count(*) FROM (SELECT 1 FROM items i JOIN notes n ON n.item_id = i.id
-			WHERE i.owner_id = ? AND i.deleted_at IS NOT NULL AND i.job_id IS NULL AND %[3]s LIMIT %[1]d) AS n),
+			WHERE i.owner_id = ? AND i.deleted_at IS NOT NULL AND i.job_id IS NULL AND %[3]s AND NOT %[5]s LIMIT %[1]d) AS n),
 		(SELECT count(*) FROM (SELECT 1 FROM items i JOIN loans l ON l.item_id = i.id
-			WHERE i.owner_id = ? AND i.deleted_at IS NOT NULL AND i.job_id IS NULL AND %[3]s LIMIT %[1]d) AS l)`, limit, notHeld("items"), notHeld("i"))
+			WHERE i.owner_id = ? AND i.deleted_at IS NOT NULL AND i.job_id IS NULL AND %[3]s AND NOT %[5]s LIMIT %[1]d) AS l)`,
+		limit, notHeld("items"), notHeld("i"), emptying("items", 0), emptying("i", 0))
 	err = t.queryRow(ctx, []any{&items, &notes, &loans}, q, owner, owner, owner)
 	return items, notes, loans, err
 }
@@ -362,7 +364,8 @@ func (t *Tx) TrashCounts(ctx context.Context, owner int64, limit int) (items, no
 // covers, for progress.
 func (t *Tx) CountTrashedBefore(ctx context.Context, before time.Time) (int, error) {
 	var n int
-	err := t.queryRow(ctx, []any{&n}, `SELECT count(*) FROM items WHERE deleted_at IS NOT NULL AND deleted_at < ? AND job_id IS NULL AND `+notHeld("items"), ts(before))
+	err := t.queryRow(ctx, []any{&n}, `SELECT count(*) FROM items WHERE deleted_at IS NOT NULL AND deleted_at < ? AND job_id IS NULL AND `+notHeld("items")+
+		` AND NOT `+emptying("items", 0), ts(before))
 	return n, err
 }
 

@@ -21,10 +21,13 @@ type JobRow struct {
 	ItemsDone     int64
 	Attempts      int
 	NextAttemptAt time.Time
+	// TrashedBefore, for an emptied Trash, is its cutoff: the job deletes
+	// what its owner had in the Trash before it (and no hold keeps).
+	TrashedBefore *time.Time
 }
 
 const jobColumns = `id, kind, state, owner_id, actor_id, actor_role, request_id, reason, params, done, total,
-	items_done, attempts, next_attempt_at, error, result, created_at, finished_at`
+	items_done, attempts, next_attempt_at, error, result, created_at, finished_at, trashed_before`
 
 func scanJob(s interface{ Scan(...any) error }) (JobRow, error) {
 	var j JobRow
@@ -32,7 +35,7 @@ func scanJob(s interface{ Scan(...any) error }) (JobRow, error) {
 	var errText, result, params string
 	err := s.Scan(&j.ID, &j.Kind, &j.State, &j.OwnerID, nullInt{&actor}, &j.ActorRole, &j.RequestID, &j.Reason,
 		&params, &j.Done, &j.Total, &j.ItemsDone, &j.Attempts, timeCol{&j.NextAttemptAt}, nullString{&errText},
-		nullString{&result}, timeCol{&j.CreatedAt}, nullTimeCol{&j.FinishedAt})
+		nullString{&result}, timeCol{&j.CreatedAt}, nullTimeCol{&j.FinishedAt}, nullTimeCol{&j.TrashedBefore})
 	if actor != nil {
 		j.ActorID = *actor
 	}
@@ -58,10 +61,10 @@ func (t *Tx) InsertJob(ctx context.Context, j JobRow) (JobRow, error) {
 	}
 	err := t.queryRow(ctx, []any{&j.ID},
 		`INSERT INTO jobs (kind, state, owner_id, actor_id, actor_role, request_id, reason, params, done, total,
-			items_done, attempts, next_attempt_at, created_at)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			items_done, attempts, next_attempt_at, created_at, trashed_before)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		j.Kind, j.State, j.OwnerID, actor, string(j.ActorRole), j.RequestID, j.Reason, params, j.Done, j.Total,
-		j.ItemsDone, j.Attempts, ts(j.NextAttemptAt), ts(j.CreatedAt))
+		j.ItemsDone, j.Attempts, ts(j.NextAttemptAt), ts(j.CreatedAt), tsPtr(j.TrashedBefore))
 	return j, err
 }
 
@@ -152,16 +155,83 @@ func (t *Tx) DueJobs(ctx context.Context, now time.Time, limit int) ([]int64, er
 	return all(rows, scanID)
 }
 
-// ClaimTrash gives a job the items in owner's Trash trashed before a time
-// that no hold covers and no other job has, and returns how many it took.
-func (t *Tx) ClaimTrash(ctx context.Context, jobID, owner int64, before time.Time) (int64, error) {
-	res, err := t.exec(ctx, `UPDATE items SET job_id = ?
-		WHERE owner_id = ? AND deleted_at IS NOT NULL AND deleted_at < ? AND job_id IS NULL AND `+notHeld("items"),
-		jobID, owner, ts(before))
-	if err != nil {
-		return 0, err
+// emptying is the condition "an emptied Trash's job that is queued or
+// running covers this trashed item (alias)", older than job olderThan when
+// that is not 0. Such a job deletes what it covers and no hold keeps; only
+// the job row says so (see the 00014 migration), so this is how every query
+// of the Trash leaves those items out.
+func emptying(alias string, olderThan int64) string {
+	older := ""
+	if olderThan > 0 {
+		older = fmt.Sprintf(" AND ej.id < %d", olderThan)
 	}
-	return affected(res)
+	return fmt.Sprintf(`EXISTS (SELECT 1 FROM jobs ej WHERE ej.owner_id = %[1]s.owner_id AND ej.kind = 'empty_trash'
+		AND ej.state IN ('queued', 'running') AND %[1]s.deleted_at < ej.trashed_before%[2]s)`, alias, older)
+}
+
+// inTrashView is the condition "this trashed item (alias) shows in the
+// Trash": no job is deleting it (a held one shows, whatever the job).
+func inTrashView(alias string) string {
+	return fmt.Sprintf(`%[1]s.job_id IS NULL AND NOT (%[2]s AND %[3]s)`, alias, emptying(alias, 0), notHeld(alias))
+}
+
+// HiddenByJob reports whether a job is deleting this trashed item, which
+// then acts as gone for everyone else.
+func (t *Tx) HiddenByJob(ctx context.Context, id int64) (bool, error) {
+	var n int
+	err := t.queryRow(ctx, []any{&n}, `SELECT count(*) FROM items i WHERE i.id = ? AND NOT (`+inTrashView("i")+`)`, id)
+	return n > 0, err
+}
+
+// JobTrash returns up to limit ids of what an emptied Trash's job still
+// has to delete, oldest first: its owner's items trashed before its cutoff,
+// that no hold keeps and no older job is deleting.
+func (t *Tx) JobTrash(ctx context.Context, j JobRow, limit int) ([]int64, error) {
+	rows, err := t.query(ctx, `SELECT id FROM items WHERE owner_id = ? AND deleted_at IS NOT NULL AND deleted_at < ?
+		AND job_id IS NULL AND `+notHeld("items")+` AND NOT `+emptying("items", j.ID)+`
+		ORDER BY deleted_at, id LIMIT ?`, j.OwnerID, tsPtr(j.TrashedBefore), limit)
+	if err != nil {
+		return nil, err
+	}
+	return all(rows, scanID)
+}
+
+// TrashRowsExceed reports whether owner's Trash holds more than limit rows
+// (items, notes and loans) that emptying it would delete. It counts the
+// items first, capped: a Trash with more items than that is answered
+// without counting a note, so that the answer for 100,000 items costs what
+// it costs for limit.
+func (t *Tx) TrashRowsExceed(ctx context.Context, owner int64, limit int) (bool, error) {
+	from := func(join string) string {
+		return `items i ` + join + ` WHERE i.owner_id = ? AND i.deleted_at IS NOT NULL AND i.job_id IS NULL AND ` +
+			notHeld("i") + ` AND NOT ` + emptying("i", 0)
+	}
+	left := limit + 1
+	for _, join := range []string{"", "JOIN notes n ON n.item_id = i.id", "JOIN loans l ON l.item_id = i.id"} {
+		n, err := t.count(ctx, left, from(join), owner)
+		if err != nil {
+			return false, err
+		}
+		if left -= n; left <= 0 {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// JobTrashRows counts, exactly, the rows (items, notes and loans) that an
+// emptied Trash's job still has to delete.
+func (t *Tx) JobTrashRows(ctx context.Context, j JobRow) (int64, error) {
+	cond := `i.owner_id = ? AND i.deleted_at IS NOT NULL AND i.deleted_at < ? AND i.job_id IS NULL AND ` +
+		notHeld("i") + ` AND NOT ` + emptying("i", j.ID)
+	var n int64
+	before := tsPtr(j.TrashedBefore)
+	err := t.queryRow(ctx, []any{&n}, `SELECT
+		(SELECT count(*) FROM items i WHERE `+cond+`) +
+		(SELECT count(*) FROM items i JOIN notes n ON n.item_id = i.id WHERE `+cond+`) +
+		(SELECT count(*) FROM items i JOIN loans l ON l.item_id = i.id WHERE `+cond+`)`,
+		j.OwnerID, before, j.OwnerID, before, j.OwnerID, before)
+	return n, err
 }
 
 // ClaimItems gives a job those of ids that are in the Trash (trashed) or

@@ -130,6 +130,10 @@ func (s *Server) bulkDeleteItems(w http.ResponseWriter, r *http.Request) {
 		s.renderBulkDelete(w, r, p.Status, v)
 		return
 	}
+	if res.Job != nil {
+		redirect(w, r, jobPath(res.Job.ID))
+		return
+	}
 	s.setFlash(r, bulkFlash(res))
 	redirect(w, r, "/items")
 }

@@ -173,6 +173,10 @@ func (s *Server) purgeItem(w http.ResponseWriter, r *http.Request) {
 		s.renderPurge(w, r, p.Status, id, v)
 		return
 	}
+	if res.Job != nil {
+		redirect(w, r, jobPath(res.Job.ID))
+		return
+	}
 	s.setFlash(r, flash{Kind: "success", Text: "Deleted " + quoted(res.Item.Name) + " forever."})
 	redirect(w, r, "/trash")
 }
@@ -297,6 +301,10 @@ func (s *Server) emptyTrash(w http.ResponseWriter, r *http.Request) {
 			now.Message = fmt.Sprintf("%s (%s purged before it stopped.)", p.Detail, countPhrase(purged, "item was", "items were"))
 		}
 		s.render(w, r, p.Status, "empty_trash", emptyTrashTitle(now), now)
+		return
+	}
+	if res.Job != nil {
+		redirect(w, r, jobPath(res.Job.ID))
 		return
 	}
 	held := heldPhrase(res.Blocked)

@@ -63,6 +63,9 @@ func (s *Server) routes() {
 	m.Handle("GET /trash/empty", page(s.emptyTrashPage))
 	m.Handle("POST /trash/empty", destroy(s.emptyTrash))
 
+	m.Handle("GET /jobs/{id}", page(s.jobPage))
+	m.Handle("POST /jobs/{id}/retry", adminDestroy(s.retryJob))
+
 	m.Handle("GET /categories", page(s.categoriesPage))
 	m.Handle("POST /categories", page(s.createCategory))
 	m.Handle("GET /categories/{id}/delete", page(s.deleteCategoryPage))

@@ -12,9 +12,9 @@ import (
 )
 
 // allWorkloads are the Shelf workloads, in the order they run.
-var allWorkloads = []string{"api-delete", "api-create", "form-delete", "list-html", "list-json", "trash-restore", "bulk-delete", "mixed", "purge-reads"}
+var allWorkloads = []string{"api-delete", "api-create", "form-delete", "list-html", "list-json", "trash-restore", "bulk-delete", "mixed", "purge-reads", "job-reads"}
 
-// defaultWorkloads leaves out purge-reads, which seeds and purges a million
+// defaultWorkloads leaves out purge-reads and job-reads, which seeds and purges a million
 // items and takes minutes, and api-create, which the scale benchmark runs.
 var defaultWorkloads = []string{"api-delete", "form-delete", "list-html", "list-json", "trash-restore", "bulk-delete", "mixed"}
 
@@ -64,6 +64,9 @@ type config struct {
 	purgeItems    int
 	purgeReadRate float64
 	purgeTimeout  time.Duration
+
+	// job-reads (with purge-reads' read rate and timeout).
+	jobRows int
 }
 
 // defaultEmail and defaultPassword are the load user's, in a seeded database.
@@ -94,7 +97,7 @@ in turn in every round, the order alternating between rounds:
 
   shelf-load --instances 2 --postgres postgres://postgres@127.0.0.1:5432/postgres --users 16 --items 400000 --rounds 3
 
-Workloads: ` + "api-delete, api-create, form-delete, list-html, list-json, trash-restore, bulk-delete, mixed, purge-reads" + `
+Workloads: ` + "api-delete, api-create, form-delete, list-html, list-json, trash-restore, bulk-delete, mixed, purge-reads, job-reads" + `
 
 Flags:
 `
@@ -142,6 +145,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.purgeItems, "purge-items", 1_000_000, "purge-reads: trashed items the retention purge removes")
 	fs.Float64Var(&c.purgeReadRate, "purge-read-rate", 200, "purge-reads: list-page requests per second, paced")
 	fs.DurationVar(&c.purgeTimeout, "purge-timeout", 15*time.Minute, "purge-reads: the longest the purge may run")
+	fs.IntVar(&c.jobRows, "job-rows", 100_000, "job-reads: trashed items (one row each) the emptied Trash's job removes")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return c, errHelp
@@ -196,7 +200,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 			c.workloads = scaleWorkloads
 		}
 		for _, w := range c.workloads {
-			if w == "trash-restore" || w == "purge-reads" {
+			if w == "trash-restore" || w == "purge-reads" || w == "job-reads" {
 				return c, usageError{fmt.Sprintf("--instances does not run %s (its check counts one trash event per trashed item)", w)}
 			}
 		}

@@ -136,6 +136,19 @@ func (r *runner) run(ctx context.Context) error {
 				}
 				continue
 			}
+			if name == "job-reads" {
+				if round > 1 {
+					continue // note: it seeds its own Trash; once is enough
+				}
+				jrs, err := r.jobReads(ctx)
+				if err != nil {
+					return err
+				}
+				for _, res := range jrs {
+					add(res)
+				}
+				continue
+			}
 			if r.baseline != nil {
 				if w, ok := r.baseline.workload(name); ok {
 					add(r.measure(ctx, w))

@@ -179,8 +179,11 @@ async function main(): Promise<void> {
 
   // A bulk delete that trashes nothing has a null cohort.
   {
-    const { data } = await api.POST("/api/v1/items/bulk-delete", { body: { ids: [lent.data.id] } });
-    check("a bulk delete blocked whole: cohort null, the loan named", data?.cohort === null && data.blocked[0]?.item_id === lent.data.id, data);
+    const { data, response } = await api.POST("/api/v1/items/bulk-delete", { body: { ids: [lent.data.id] } });
+    // note: a bulk delete of more ids than the server's job threshold is a
+    // job (202); one id is answered at once (200).
+    const res = response.status === 200 && data && "cohort" in data ? data : undefined;
+    check("a bulk delete blocked whole: cohort null, the loan named", res?.cohort === null && res.blocked[0]?.item_id === lent.data.id, data);
   }
 
   // Pages: Link rel="next" while there is more.

@@ -133,7 +133,9 @@
           return true;
         },
         run: () => api('DELETE', src.dataset.deleteUrl),
-        done() {
+        done(res) {
+          // note: too big for one request; the job's page follows it.
+          if (res.status === 202 && res.data) { location.assign('/jobs/' + res.data.id); return; }
           const next = focusAfter(row, '[data-kind="purge"]');
           removeRows([row]);
           toast('success', `Deleted ${quoted(name)} forever.`);
@@ -164,6 +166,7 @@
       },
       run: () => api('POST', form.dataset.bulkDelete, { ids: boxes.map((b) => Number(b.value)), reason: reason.value.trim() }),
       done(res) {
+        if (res.status === 202 && res.data) { location.assign('/jobs/' + res.data.id); return; }
         const r = res.data;
         const trashed = new Set(r.trashed.map(String));
         const gone = removeRows(rows.filter((row) => row && trashed.has(row.dataset.itemId)));
