@@ -196,6 +196,15 @@ func (s *Service) UpdateItem(ctx context.Context, a shelf.Actor, id int64, in sh
 		if err := liveClash(ctx, tx, it.OwnerID, in.Name, it.ID); err != nil {
 			return err
 		}
+		if in.Quantity < it.Quantity {
+			active, err := tx.CountActiveLoans(ctx, it.ID, loanCountCap(it.Quantity))
+			if err != nil {
+				return err
+			}
+			if err := shelf.CheckQuantity(in.Quantity, active); err != nil {
+				return err
+			}
+		}
 		expect := it.Version
 		it.Name, it.Description, it.Quantity, it.CategoryID = in.Name, in.Description, in.Quantity, in.CategoryID
 		it.UpdatedAt = s.Now()

@@ -38,14 +38,29 @@ func (s *Service) LendItem(ctx context.Context, a shelf.Actor, itemID int64, bor
 	}
 	var l shelf.Loan
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
+		// note: visibleItem locks the item, so two lends of its last copy
+		// take turns and the second sees the first's loan.
 		it, err := visibleItem(ctx, tx, a, itemID, false)
 		if err != nil {
+			return err
+		}
+		active, err := tx.CountActiveLoans(ctx, it.ID, loanCountCap(it.Quantity))
+		if err != nil {
+			return err
+		}
+		if err := shelf.CheckLend(it.Quantity, active); err != nil {
 			return err
 		}
 		l, err = tx.InsertLoan(ctx, shelf.Loan{ItemID: it.ID, Borrower: borrower, LentAt: now, DueAt: due})
 		return err
 	})
 	return l, err
+}
+
+// loanCountCap is how far counting active loans needs to go to compare them
+// with a quantity: one past it is enough to tell.
+func loanCountCap(quantity int64) int {
+	return int(min(quantity, shelf.MaxQuantity)) + 1
 }
 
 // Loans lists the loans of a live item the actor may see, newest first.
@@ -116,4 +131,23 @@ func loanOn(ctx context.Context, tx *store.Tx, a shelf.Actor, id int64,
 		return shelf.Loan{}, err
 	}
 	return l, nil
+}
+
+// LoanStates says, for each of the items ids that the actor may see and
+// that is out on loan, how many copies are out and how many are overdue,
+// in one statement, for a list's badges.
+func (s *Service) LoanStates(ctx context.Context, a shelf.Actor, ids []int64) (map[int64]shelf.LoanState, error) {
+	if err := requireUser(a); err != nil {
+		return nil, err
+	}
+	if len(ids) > shelf.MaxPageSize {
+		return nil, shelf.Invalid(map[string]string{"ids": "Ask for at most one page of items."})
+	}
+	var states map[int64]shelf.LoanState
+	err := s.db.ReadOne(ctx, func(tx *store.Tx) error {
+		var err error
+		states, err = tx.LoanStates(ctx, ownerScope(a, true), ids, shelf.OverdueBefore(s.Now()))
+		return err
+	})
+	return states, err
 }

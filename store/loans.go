@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"shelf"
@@ -60,6 +61,12 @@ func (t *Tx) ReturnLoan(ctx context.Context, id int64, at time.Time) (bool, erro
 	return n == 1, err
 }
 
+// CountActiveLoans counts the loans of an item that are not returned, up
+// to limit.
+func (t *Tx) CountActiveLoans(ctx context.Context, itemID int64, limit int) (int, error) {
+	return t.count(ctx, limit, `loans WHERE item_id = ? AND returned_at IS NULL`, itemID)
+}
+
 // CountLoans counts, capped, all loans and the active loans of an item.
 func (t *Tx) CountLoans(ctx context.Context, itemID int64, limit int) (total, active int, err error) {
 	total, err = t.count(ctx, limit, `loans WHERE item_id = ?`, itemID)
@@ -68,4 +75,39 @@ func (t *Tx) CountLoans(ctx context.Context, itemID int64, limit int) (total, ac
 	}
 	active, err = t.count(ctx, limit, `loans WHERE item_id = ? AND returned_at IS NULL`, itemID)
 	return total, active, err
+}
+
+// LoanStates counts the active loans, and those due before overdueBefore,
+// of each of ids that has any; owner (nil for everyone's) limits them to
+// one owner's items.
+func (t *Tx) LoanStates(ctx context.Context, owner *int64, ids []int64, overdueBefore time.Time) (map[int64]shelf.LoanState, error) {
+	states := make(map[int64]shelf.LoanState)
+	if len(ids) == 0 {
+		return states, nil
+	}
+	args := []any{ts(overdueBefore)}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	q := `SELECT l.item_id, count(*), sum(CASE WHEN l.due_at < ? THEN 1 ELSE 0 END)
+		FROM loans l JOIN items i ON i.id = l.item_id
+		WHERE l.returned_at IS NULL AND l.item_id IN (?` + strings.Repeat(", ?", len(ids)-1) + `)`
+	if owner != nil {
+		q += ` AND i.owner_id = ?`
+		args = append(args, *owner)
+	}
+	rows, err := t.query(ctx, q+` GROUP BY l.item_id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var s shelf.LoanState
+		if err := rows.Scan(&id, &s.Active, &s.Overdue); err != nil {
+			return nil, err
+		}
+		states[id] = s
+	}
+	return states, rows.Err()
 }

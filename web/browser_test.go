@@ -41,6 +41,8 @@ func TestBrowser(t *testing.T) {
 		{"DeleteThenUndo", browserDeleteThenUndo},
 		{"NoScriptDeleteThroughConfirmationPage", browserNoScriptDelete},
 		{"BlockedDeleteShowsTheLoan", browserBlockedDelete},
+		{"BlockedDeleteMarkReturnedInPlace", browserMarkReturnedInPlace},
+		{"NoScriptBlockedDeleteMarkReturned", browserNoScriptMarkReturned},
 		{"BulkDeleteThenUndo", browserBulkDeleteThenUndo},
 		{"DeleteForeverTypeToConfirm", browserDeleteForever},
 		{"NotesCategoriesAndItemPage", browserNotesCategoriesItemPage},

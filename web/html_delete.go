@@ -83,7 +83,26 @@ func (s *Server) renderItemDelete(w http.ResponseWriter, r *http.Request, id int
 			v.Blockers = p.Blockers
 		}
 	}
-	s.render(w, r, status, "item_delete", "Delete "+quoted(it.Name)+"?", v)
+	title := "Delete " + quoted(it.Name) + "?"
+	if len(v.Blockers) > 0 {
+		// note: a page that cannot delete does not ask whether to.
+		title = quoted(it.Name) + " cannot be deleted yet"
+		if onlyLoans(v.Blockers) {
+			title = quoted(it.Name) + " is on loan"
+		}
+	}
+	s.render(w, r, status, "item_delete", title, v)
+}
+
+// onlyLoans reports whether every blocker is a loan, which the person can
+// mark returned from where they are.
+func onlyLoans(bs []shelf.Blocker) bool {
+	for _, b := range bs {
+		if b.Type != shelf.BlockLoan {
+			return false
+		}
+	}
+	return true
 }
 
 // bulkDeleteView is the data of the page that confirms a bulk delete.

@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"time"
 
 	"shelf"
 )
@@ -84,9 +85,20 @@ func (s *Server) itemsPage(w http.ResponseWriter, r *http.Request) {
 		s.htmlError(w, r, err)
 		return
 	}
+	ids := make([]int64, len(l.rows))
+	for i, row := range l.rows {
+		ids[i] = row.ID
+	}
+	loans, err := s.svc.LoanStates(r.Context(), actor(r), ids)
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
 	rows := make([]listRow, len(l.rows))
 	for i, row := range l.rows {
-		rows[i] = listRow{ID: row.ID, Name: row.Name, Category: row.Category, Quantity: row.Quantity, Owner: row.Owner, Version: row.Version}
+		ls := loans[row.ID]
+		rows[i] = listRow{ID: row.ID, Name: row.Name, Category: row.Category, Quantity: row.Quantity, Owner: row.Owner, Version: row.Version,
+			OnLoan: ls.Active > 0, Overdue: ls.Overdue > 0}
 	}
 	v := itemsView{List: l.listing, Rows: itemRowsHTML(rows, l.All), Query: l.filter.Query, Categories: l.cats}
 	if l.filter.CategoryID != nil {
@@ -167,6 +179,7 @@ type itemView struct {
 	Due        string
 	LendErrors map[string]string
 	Photos     photosView
+	Now        time.Time // for the loans' Overdue badges
 }
 
 // itemPage shows an item with its notes and loans.
@@ -202,7 +215,7 @@ func (s *Server) renderItem(w http.ResponseWriter, r *http.Request, status int, 
 		s.htmlError(w, r, err)
 		return
 	}
-	v.Item, v.Notes, v.Loans = it, notes, loans
+	v.Item, v.Notes, v.Loans, v.Now = it, notes, loans, s.svc.Now()
 	v.Photos = newPhotosView(photos, v.Photos.Error)
 	for _, l := range loans {
 		if l.Active() {

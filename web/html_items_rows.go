@@ -23,6 +23,8 @@ type listRow struct {
 	Quantity int64
 	Owner    string // shown when an admin lists everyone's
 	Version  int64
+	OnLoan   bool // a copy is out: its delete will be refused
+	Overdue  bool // a copy is out past its due day
 }
 
 // itemRowsHTML renders the rows of the items list; withOwner adds the owner
@@ -62,7 +64,13 @@ func appendItemRow(b []byte, r *listRow, withOwner bool) []byte {
 	b = append(b, id...)
 	b = append(b, "\">"...)
 	b = appendEscaped(b, r.Name)
-	b = append(b, "</a></td>\n      <td>"...)
+	b = append(b, "</a>"...)
+	if r.Overdue {
+		b = append(b, " <strong class=\"badge badge-overdue\">Overdue</strong>"...)
+	} else if r.OnLoan {
+		b = append(b, " <span class=\"badge badge-active\">On loan</span>"...)
+	}
+	b = append(b, "</td>\n      <td>"...)
 	if r.Category != "" {
 		b = appendEscaped(b, r.Category)
 	} else {

@@ -13,7 +13,7 @@ import (
 var rowReference = template.Must(template.New("rows").Parse(`{{range .Rows}}
     <tr id="item-{{.ID}}" data-item-id="{{.ID}}">
       <td><input type="checkbox" form="bulk" name="ids" value="{{.ID}}" id="select-{{.ID}}" aria-label="Select {{.Name}}"></td>
-      <td><a href="/items/{{.ID}}">{{.Name}}</a></td>
+      <td><a href="/items/{{.ID}}">{{.Name}}</a>{{if .Overdue}} <strong class="badge badge-overdue">Overdue</strong>{{else if .OnLoan}} <span class="badge badge-active">On loan</span>{{end}}</td>
       <td>{{if .Category}}{{.Category}}{{else}}<span class="muted">None</span>{{end}}</td>
       <td class="num">{{.Quantity}}</td>
       {{if $.All}}<td>{{.Owner}}</td>{{end}}
@@ -42,9 +42,10 @@ func referenceRows(t testing.TB, rows []listRow, all bool) string {
 
 func TestItemRowsMatchTemplate(t *testing.T) {
 	rows := []listRow{
-		{ID: 1, Name: "Lamp", Category: "Lighting", Quantity: 2, Owner: "Ann", Version: 1},
+		{ID: 1, Name: "Lamp", Category: "Lighting", Quantity: 2, Owner: "Ann", Version: 1, OnLoan: true},
 		{ID: 42, Name: `<script>alert("x")</script>`, Quantity: -3, Owner: `O'Brien & <Co>`, Version: 7},
 		{ID: 9_007_199_254_740_993, Name: "a+b\x00c 'q' \"d\" é ☃ \xff", Category: "<b>&amp;</b>", Quantity: 0, Version: 0},
+		{ID: 3, Name: "Tent", Quantity: 1, Version: 2, OnLoan: true, Overdue: true},
 	}
 	for _, all := range []bool{false, true} {
 		got, want := string(itemRowsHTML(rows, all)), referenceRows(t, rows, all)
@@ -64,11 +65,11 @@ func TestItemRowsMatchTemplate(t *testing.T) {
 // FuzzItemRows holds appendItemRow to the template on any name, category,
 // owner and numbers.
 func FuzzItemRows(f *testing.F) {
-	f.Add(int64(1), "Lamp", "Lighting", int64(2), "Ann", int64(1), false)
-	f.Add(int64(-5), `"><img src=x onerror=alert(1)>`, "", int64(0), "&lt;", int64(9), true)
-	f.Add(int64(7), "\x00+\xfe'", "\u2028", int64(-1), "", int64(0), true)
-	f.Fuzz(func(t *testing.T, id int64, name, category string, qty int64, owner string, version int64, all bool) {
-		rows := []listRow{{ID: id, Name: name, Category: category, Quantity: qty, Owner: owner, Version: version}}
+	f.Add(int64(1), "Lamp", "Lighting", int64(2), "Ann", int64(1), false, false, false)
+	f.Add(int64(-5), `"><img src=x onerror=alert(1)>`, "", int64(0), "&lt;", int64(9), true, true, false)
+	f.Add(int64(7), "\x00+\xfe'", "\u2028", int64(-1), "", int64(0), true, true, true)
+	f.Fuzz(func(t *testing.T, id int64, name, category string, qty int64, owner string, version int64, all, onLoan, overdue bool) {
+		rows := []listRow{{ID: id, Name: name, Category: category, Quantity: qty, Owner: owner, Version: version, OnLoan: onLoan, Overdue: overdue}}
 		if got, want := string(itemRowsHTML(rows, all)), referenceRows(t, rows, all); got != want {
 			t.Fatalf("rows differ from the template\n got: %q\nwant: %q", got, want)
 		}

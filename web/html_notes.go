@@ -87,10 +87,11 @@ func (s *Server) lendItem(w http.ResponseWriter, r *http.Request) {
 	redirect(w, r, "/items/"+itoa(id))
 }
 
-// returnLoan marks a loan returned and goes back to its item.
+// returnLoan marks a loan returned and goes back to its item, or, from a
+// delete that the loan blocked (then=delete), back to that delete.
 func (s *Server) returnLoan(w http.ResponseWriter, r *http.Request) {
 	id, ok := s.pathIDOr400(w, r)
-	if !ok {
+	if !ok || !s.readForm(w, r) {
 		return
 	}
 	l, err := s.svc.ReturnLoan(r.Context(), actor(r), id)
@@ -99,5 +100,9 @@ func (s *Server) returnLoan(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.setFlash(r, flash{Kind: "success", Text: "Marked the loan to " + l.Borrower + " as returned."})
+	if r.PostForm.Get("then") == "delete" {
+		redirect(w, r, "/items/"+itoa(l.ItemID)+"/delete")
+		return
+	}
 	redirect(w, r, "/items/"+itoa(l.ItemID))
 }

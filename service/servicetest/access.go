@@ -160,7 +160,7 @@ func testAdminCanAct(t *testing.T, f *Fixture) {
 	if _, err := f.Svc.ItemImpact(ctx, admin, o.live.ID); err != nil {
 		t.Errorf("admin: impact of Alice's item: %v", err)
 	}
-	up, err := f.Svc.UpdateItem(ctx, admin, o.live.ID, shelf.ItemInput{Name: "Alice's camera (checked)", CategoryID: &o.category.ID}, 0)
+	up, err := f.Svc.UpdateItem(ctx, admin, o.live.ID, shelf.ItemInput{Name: "Alice's camera (checked)", Quantity: 1, CategoryID: &o.category.ID}, 0)
 	WantCode(t, err, "", "admin: update Alice's item in her category")
 	if up.OwnerID != f.Alice.UserID {
 		t.Errorf("updated item owner: want Alice (%d), got %d", f.Alice.UserID, up.OwnerID)

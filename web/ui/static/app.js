@@ -33,6 +33,28 @@
     return null;
   }
 
+  // returnable words a blocker of a delete and, for a loan, offers to mark
+  // it returned in place; the dialog then states the delete again.
+  function returnable(ui, b) {
+    const li = h('li', {}, blockerText(b));
+    if (b.type !== 'loan') return li;
+    const button = h('button', { type: 'button' }, 'Mark returned', h('span', { class: 'visually-hidden' }, ` from ${b.label}`));
+    button.addEventListener('click', async () => {
+      if (button.getAttribute('aria-disabled')) return;
+      button.setAttribute('aria-disabled', 'true');
+      const res = await api('POST', `/api/v1/loans/${b.id}/return`);
+      button.removeAttribute('aria-disabled');
+      // note: a loan returned meanwhile (409) is as good as this one.
+      if (!res.ok && res.status !== 409) {
+        ui.fail(await problem(res, 'marked returned'));
+        return;
+      }
+      await ui.reload();
+    });
+    li.append(' ', button);
+    return li;
+  }
+
   // specs say, for each data-kind, what the dialog states and what confirming
   // does. src is the element with the data- hooks.
   const specs = {
@@ -46,12 +68,15 @@
           const im = await impact(ui, src.dataset.confirmImpact);
           if (!im) return false;
           if (im.blockers.length) {
+            ui.title(`${quoted(name)} is on loan`);
             ui.say(h('div', { class: 'alert alert-error' },
-              h('p', {}, h('strong', {}, 'Cannot delete:'), ` ${quoted(name)} is on loan; mark the loan returned before deleting it.`),
-              blockerList(im.blockers)),
+              h('p', {}, h('strong', {}, 'Cannot delete:'), ` ${quoted(name)} is on loan; mark the loan returned before deleting it.`)),
+            h('ul', { class: 'blockers returnable' }, im.blockers.map((b) => returnable(ui, b))),
             h('p', {}, 'Nothing was changed. ', h('a', { href: `/items/${src.dataset.itemId}#loans` }, 'Go to its loans')));
             return false;
           }
+          // note: no loan blocks any more, so the list's badge is stale.
+          if (row) for (const badge of row.querySelectorAll('.badge')) badge.remove();
           ui.say(h('p', { class: 'impact' }, h('strong', {}, name), ' will move to the Trash. ',
             `${count(im.notes, 'note', 'notes')} and ${count(im.loans, 'loan', 'loans')} will go to the Trash with it; you can undo this.`));
           return true;

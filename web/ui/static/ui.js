@@ -268,6 +268,21 @@
 
     const ui = {
       say: (...nodes) => body.replaceChildren(...nodes.flat().filter(Boolean)),
+      // title renames the dialog for what it can do now: a dialog that
+      // cannot delete does not ask "Delete …?".
+      title: (text) => { title.textContent = text; },
+      // reload states the spec's case again, after something changed it
+      // from inside the dialog (a loan marked returned).
+      async reload() {
+        const s = spec;
+        error.hidden = true;
+        title.textContent = s.title;
+        const ready = await s.load(ui);
+        if (spec !== s || !el.open) return;
+        confirm.hidden = !ready;
+        cancel.textContent = ready ? 'Cancel' : 'Close';
+        (ready ? (input || confirm) : cancel).focus();
+      },
       askToType(label, value, numeric) {
         expected = value;
         input = h('input', { type: 'text', id: 'confirm-typed', autocomplete: 'off', inputmode: numeric ? 'numeric' : null });
