@@ -26,8 +26,9 @@ func PurgeNeedsName(im Impact) bool { return im.Notes+im.Loans > PurgeFriction }
 // BulkNeedsCount reports whether a bulk delete of n items asks for the count.
 func BulkNeedsCount(n int) bool { return n > BulkFriction }
 
-// EmptyTrashNeedsCount reports whether emptying a Trash with these counts
-// asks for the number of items.
+// EmptyTrashNeedsCount reports whether emptying a Trash with these counts,
+// or deleting that many chosen items of it forever, asks for the number of
+// items.
 func EmptyTrashNeedsCount(items, notes, loans int) bool {
 	return items > BulkFriction || items+notes+loans > PurgeFriction
 }
@@ -68,6 +69,19 @@ func (c Confirmation) CheckCount(need bool, n int, msg string) error {
 
 // Typed returns a pointer to s, for Confirmation.Typed.
 func Typed(s string) *string { return &s }
+
+// ValidatePurgeIDs refuses deleting forever no chosen items, or more than
+// one page of them (MaxPageSize): a purge holds its rows' locks until it
+// commits, so it takes no more than the Trash shows at once.
+func ValidatePurgeIDs(ids []int64) error {
+	switch {
+	case len(ids) == 0:
+		return Invalid(map[string]string{"ids": "Choose at least one item to delete forever."})
+	case len(ids) > MaxPageSize:
+		return Invalid(map[string]string{"ids": fmt.Sprintf("Choose at most %d items to delete forever at a time.", MaxPageSize)})
+	}
+	return nil
+}
 
 // ValidateBulkIDs refuses a bulk delete of no ids or of more than
 // MaxBulkIDs.

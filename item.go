@@ -175,3 +175,22 @@ type RestoreResult struct {
 	Photos    []Photo       `json:"photos"` // photos deleted on their own by that request
 	Conflicts []BulkBlocker `json:"conflicts"`
 }
+
+// BulkRestoreResult is the outcome of restoring chosen items from the
+// Trash: which came back, which stay because a live item has their name
+// now, and which were not in the Trash (or not the actor's).
+type BulkRestoreResult struct {
+	Restored  []Item
+	Conflicts []BulkBlocker
+	NotFound  []int64
+}
+
+// BulkPurgeResult is the outcome of deleting chosen items of the Trash
+// forever: which went, which legal holds kept, and which were not in the
+// Trash (or not the actor's).
+type BulkPurgeResult struct {
+	Purged   []Item
+	Held     []Item        // kept by legal holds
+	Blocked  []BulkBlocker // the holds that keep them
+	NotFound []int64
+}

@@ -128,7 +128,7 @@ func (s *Service) TrashItems(ctx context.Context, a shelf.Actor, ids []int64, c 
 		// audit event takes its lane's lock. Locking as we go let two bulk
 		// deletes (or a bulk and a single delete) each hold what the other
 		// waits for, and PostgreSQL broke the deadlock with an error.
-		found, err := lockVisibleItems(ctx, tx, a, ids)
+		found, err := lockVisibleItems(ctx, tx, a, ids, false)
 		if err != nil {
 			return err
 		}
@@ -187,13 +187,14 @@ func lockLanesOf(ctx context.Context, tx *store.Tx, items []shelf.Item) error {
 	return tx.LockAuditLanes(ctx, owners...)
 }
 
-// the live items among them that the actor may act on.
-func lockVisibleItems(ctx context.Context, tx *store.Tx, a shelf.Actor, ids []int64) (map[int64]shelf.Item, error) {
+// the items among them that the actor may act on: the live ones, or those
+// in the Trash when trashed.
+func lockVisibleItems(ctx context.Context, tx *store.Tx, a shelf.Actor, ids []int64, trashed bool) (map[int64]shelf.Item, error) {
 	sorted := slices.Clone(ids)
 	slices.Sort(sorted)
 	found := make(map[int64]shelf.Item, len(sorted))
 	for _, id := range slices.Compact(sorted) {
-		it, err := visibleItem(ctx, tx, a, id, false)
+		it, err := visibleItem(ctx, tx, a, id, trashed)
 		if shelf.ErrorCode(err) == shelf.ENOTFOUND {
 			continue
 		} else if err != nil {

@@ -133,7 +133,7 @@ func browserEveryPageClean(t *testing.T, browser context.Context) {
 	item, lent := itoa(e.ids["item"]), itoa(e.ids["lent"])
 	for _, path := range []string{"/items", "/items?q=dri", "/items/new", "/items/" + item, "/items/" + lent,
 		"/items/" + item + "/edit", "/items/" + item + "/delete", "/notes/" + itoa(e.ids["note"]) + "/delete",
-		"/categories", "/categories/" + itoa(e.ids["cat"]) + "/delete", "/trash",
+		"/categories", "/categories/" + itoa(e.ids["cat"]) + "/delete", "/trash", "/trash/" + itoa(e.ids["trashed"]),
 		"/trash/" + itoa(e.ids["trashed"]) + "/delete", "/trash/empty", "/tokens"} {
 		check(path)
 	}

@@ -13,9 +13,10 @@ import (
 // itemRow is one line of the items list or the Trash.
 type itemRow struct {
 	shelf.Item
-	Category string // "" when uncategorised
-	Owner    string // shown when an admin lists everyone's
-	DaysLeft int    // in the Trash: days before the retention purge
+	Category string    // "" when uncategorised
+	Owner    string    // shown when an admin lists everyone's
+	DaysLeft int       // in the Trash: days before the retention purge
+	PurgeAt  time.Time // in the Trash: when the retention purge takes it
 }
 
 // itemsView is the data of the items list.

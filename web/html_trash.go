@@ -13,10 +13,37 @@ import (
 // trashView is the data of the Trash page.
 type trashView struct {
 	List      listing
-	Items     []itemRow
-	Filtered  bool // by a search or a category
-	Retention int  // days
+	Groups    []trashGroup // the rows, by the delete that trashed them
+	Filtered  bool         // by a search or a category
+	Retention int          // days
 	Photos    []shelf.Photo
+	IDsError  string // nothing was ticked for a bulk action
+}
+
+// trashGroup is the rows of one delete request (one cohort) on the page,
+// which "Restore all" brings back together.
+type trashGroup struct {
+	Cohort    string
+	DeletedAt time.Time
+	Rows      []itemRow
+}
+
+// groupByCohort puts consecutive rows of one cohort together; the Trash is
+// listed by deletion time, so a delete's rows are next to each other.
+func groupByCohort(rows []itemRow) []trashGroup {
+	var groups []trashGroup
+	for _, row := range rows {
+		if n := len(groups); n > 0 && groups[n-1].Cohort == row.Cohort {
+			groups[n-1].Rows = append(groups[n-1].Rows, row)
+			continue
+		}
+		g := trashGroup{Cohort: row.Cohort, Rows: []itemRow{row}}
+		if row.DeletedAt != nil {
+			g.DeletedAt = *row.DeletedAt
+		}
+		groups = append(groups, g)
+	}
+	return groups
 }
 
 // trashedPhotosShown caps the photos the Trash page shows; the rest wait
@@ -26,6 +53,12 @@ const trashedPhotosShown = 50
 // trashPage lists the Trash, most recently trashed first, with the days each
 // item has left before the retention purge.
 func (s *Server) trashPage(w http.ResponseWriter, r *http.Request) {
+	s.renderTrash(w, r, http.StatusOK, "")
+}
+
+// renderTrash renders the Trash page with a status; idsError says that a
+// bulk action came with nothing ticked.
+func (s *Server) renderTrash(w http.ResponseWriter, r *http.Request, status int, idsError string) {
 	l, err := s.listItems(r, "/trash", s.svc.Trash)
 	if err != nil {
 		s.htmlError(w, r, err)
@@ -40,11 +73,12 @@ func (s *Server) trashPage(w http.ResponseWriter, r *http.Request) {
 	for i := range l.rows {
 		if d := l.rows[i].DeletedAt; d != nil {
 			l.rows[i].DaysLeft = daysLeft(*d, now, s.cfg.TrashRetention)
+			l.rows[i].PurgeAt = d.Add(s.cfg.TrashRetention)
 		}
 	}
-	s.render(w, r, http.StatusOK, "trash", "Trash",
-		trashView{List: l.listing, Items: l.rows, Filtered: l.filter.Query != "" || l.filter.CategoryID != nil,
-			Retention: int(s.cfg.TrashRetention.Hours() / 24), Photos: photos})
+	s.render(w, r, status, "trash", "Trash",
+		trashView{List: l.listing, Groups: groupByCohort(l.rows), Filtered: l.filter.Query != "" || l.filter.CategoryID != nil,
+			Retention: int(s.cfg.TrashRetention.Hours() / 24), Photos: photos, IDsError: idsError})
 }
 
 // daysLeft is how many days (rounded up, at least 0) an item trashed at

@@ -66,6 +66,7 @@ func newRenderer() (*renderer, error) {
 		"date":          func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
 		"datetime":      func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
 		"rfc3339":       func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"utc":           func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
 		"deref": func(p *int64) int64 {
 			if p == nil {
 				return 0
@@ -107,6 +108,13 @@ type pageData struct {
 	Flash     *flash
 	RequestID string
 	Page      any // the page's own data
+	InTrash   trashBadge
+}
+
+// trashBadge is the navigation's count of the user's Trash.
+type trashBadge struct {
+	Count string // "" when the Trash is empty
+	Noun  string // "item" or "items", for screen readers
 }
 
 // pageBuffers keeps render's buffers between requests: a list page is tens of
@@ -136,6 +144,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	if status < 300 {
 		pd.Flash = s.takeFlash(r)
 	}
+	if info.user != nil {
+		pd.InTrash = s.trashCount(r)
+	}
 	buf := pageBuffers.Get().(*bytes.Buffer)
 	defer func() {
 		if buf.Cap() <= maxPooledBuffer {
@@ -155,6 +166,23 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
+}
+
+// trashCount is the navigation's count of the user's Trash: none when it
+// is empty (or cannot be counted: the page is worth more than its count),
+// and "1,000+" where counting stops.
+func (s *Server) trashCount(r *http.Request) trashBadge {
+	n, err := s.svc.TrashCount(r.Context(), actor(r))
+	switch {
+	case err != nil:
+		s.log.Warn("trash count", "request_id", infoFrom(r).id, "err", err)
+		return trashBadge{}
+	case n == 0:
+		return trashBadge{}
+	case n >= service.TrashCountCap:
+		return trashBadge{Count: thousands(service.TrashCountCap) + "+", Noun: "items"}
+	}
+	return trashBadge{Count: thousands(n), Noun: shelf.Noun(n, "item", "items")}
 }
 
 // errorPage is the data of the error page.

@@ -56,6 +56,9 @@ func (s *Server) routes() {
 	m.Handle("POST /loans/{id}/return", page(s.returnLoan))
 
 	m.Handle("GET /trash", page(s.trashPage))
+	m.Handle("GET /trash/{id}", page(s.trashedItemPage))
+	m.Handle("POST /trash/bulk-restore", destroy(s.restoreChosen))
+	m.Handle("POST /trash/bulk-delete", destroy(s.purgeChosen))
 	m.Handle("POST /trash/{id}/restore", destroy(s.restoreItem))
 	m.Handle("POST /trash/restore", destroy(s.restoreCohort))
 	m.Handle("GET /trash/{id}/delete", page(s.purgeItemPage))

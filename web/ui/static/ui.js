@@ -119,6 +119,18 @@
     return h('ul', { class: 'blockers' }, blockers.map((b) => h('li', {}, blockerText(b))));
   }
 
+  // syncLists shows a list's empty state once its last row has left, and the
+  // list again when a row comes back; a Trash group without rows hides.
+  function syncLists() {
+    for (const wrap of document.querySelectorAll('.table-wrap')) {
+      for (const group of wrap.querySelectorAll('tbody.cohort')) group.hidden = !group.querySelector('tr[data-item-id]');
+      const empty = !wrap.querySelector('tbody tr[data-item-id]');
+      wrap.hidden = empty;
+      for (const n of document.querySelectorAll('[data-live-empty]')) n.hidden = !empty;
+      for (const n of document.querySelectorAll('.bulk-actions')) n.hidden = empty;
+    }
+  }
+
   // Rows go away when their thing is deleted, and come back on Undo in the
   // place they had.
   function removeRows(rows) {
@@ -127,12 +139,14 @@
       node.remove();
       return r;
     });
+    syncLists();
     return {
       restore(ids) {
         const back = records.filter((r) => ids.has(r.node.dataset.itemId));
         for (const r of [...back].reverse()) {
           r.parent.insertBefore(r.node, r.next && r.next.parentNode === r.parent ? r.next : null);
         }
+        syncLists();
         return back.length ? back[0].node.querySelector('.delete-button, a[data-kind], button') : null;
       },
     };
