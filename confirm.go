@@ -33,6 +33,30 @@ func EmptyTrashNeedsCount(items, notes, loans int) bool {
 	return items > BulkFriction || items+notes+loans > PurgeFriction
 }
 
+// Undoable reports whether a destructive action can be taken back: moving
+// items (and photos) to the Trash, which Undo or the Trash restores. Every
+// other destructive action is permanent: deleting forever, emptying the
+// Trash, deleting a note, a category, a token or a user, and transferring
+// a user's items (their categories stay behind). This is the one friction
+// policy: an undoable action confirms with its impact and offers Undo after;
+// a permanent one confirms with its impact and says it cannot be undone;
+// past the thresholds above, either asks for typing.
+func Undoable(action string) bool {
+	switch action {
+	case ActionItemTrash, ActionPhotoTrash:
+		return true
+	}
+	return false
+}
+
+// UndoNote is what a confirmation of action says about taking it back.
+func UndoNote(action string) string {
+	if Undoable(action) {
+		return "You can undo this."
+	}
+	return "This cannot be undone."
+}
+
 // MaxReasonLen caps the reason a user may give for a destructive request, in
 // characters, as the forms' maxlength counts them.
 const MaxReasonLen = 1000

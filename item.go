@@ -138,6 +138,9 @@ type BulkTrashResult struct {
 	// Job, when there were too many ids for one request, is the job that
 	// moves them; the outcome is then in its result.
 	Job *Job `json:"-"`
+	// Kept are the items that Blocked kept, so a page can name them
+	// without reading them again.
+	Kept []Item `json:"-"`
 }
 
 // MarshalJSON writes an empty cohort as null: an absent value is never "".

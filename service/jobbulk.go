@@ -18,7 +18,7 @@ func (s *Service) bulkDeleteJob(ctx context.Context, a shelf.Actor, ids []int64,
 	}
 	var j store.JobRow
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
-		found, err := lockVisibleItems(ctx, tx, a, ids)
+		found, err := lockVisibleItems(ctx, tx, a, ids, false)
 		if err != nil {
 			return err
 		}

@@ -341,7 +341,8 @@ func (s *Service) impact(ctx context.Context, a shelf.Actor, id int64, trashed b
 // cleanReason trims the optional reason for a destructive request, which its
 // audit events keep, and refuses one that is too long.
 func cleanReason(reason string) (string, error) {
-	reason = strings.TrimSpace(reason)
+	// note: a form's textarea sends its line breaks as CRLF.
+	reason = strings.TrimSpace(strings.ReplaceAll(reason, "\r\n", "\n"))
 	if !utf8.ValidString(reason) {
 		return "", shelf.Invalid(map[string]string{"reason": "Reason must be valid UTF-8 text."})
 	}

@@ -153,6 +153,7 @@ func (s *Service) TrashItems(ctx context.Context, a shelf.Actor, ids []int64, c 
 			case shelf.EONLOAN:
 				// note: what blocks is listed as in a 409, each naming the
 				// item it kept out of the Trash.
+				res.Kept = append(res.Kept, it)
 				for _, b := range shelf.AsError(err).Blockers {
 					res.Blocked = append(res.Blocked, shelf.BulkBlocker{Blocker: b, ItemID: id})
 				}

@@ -285,7 +285,10 @@ func browserBulkDeleteThenUndo(t *testing.T, browser context.Context) {
 	p.click("dialog[open] .confirm-button")
 	p.waitGone("#item-" + drill)
 	p.waitGone("#item-" + tent)
-	wantText(t, "bulk toast", p.text(".toast:last-child"), "Moved 2 items to the Trash.", "Not moved: “Ladder” (Lent to Bob).")
+	wantText(t, "bulk toast", p.text(".toast:last-child"), "Partly done: Moved 2 items to the Trash.", "Not moved: “Ladder” (Lent to Bob).")
+	if !p.present(".toast-warning:last-child") {
+		t.Error("a bulk delete that left an item behind is not shown as a warning")
+	}
 	if !p.present("#item-" + lent) {
 		t.Error("the item on loan left the list")
 	}

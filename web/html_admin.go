@@ -96,6 +96,8 @@ type userDeleteView struct {
 type transferForm struct {
 	Sent     bool // the failure being shown is the transfer's
 	To       int64
+	Confirm  bool   // chosen: ask once more, saying what it does
+	ToName   string // the recipient, named in that question
 	Message  string
 	Errors   map[string]string
 	Blockers []shelf.Blocker
@@ -132,12 +134,22 @@ func (s *Server) renderUserDelete(w http.ResponseWriter, r *http.Request, id int
 		for _, o := range us {
 			if o.ID != u.ID {
 				v.Others = append(v.Others, o)
+				if o.ID == tf.To {
+					v.Transfer.ToName = o.Name
+				}
 			}
 		}
 	}
 	status := http.StatusOK
 	if len(im.Blockers) > 0 {
 		status = http.StatusConflict
+	}
+	if tf.Confirm && v.Transfer.ToName == "" {
+		failure = shelf.Invalid(map[string]string{"to": "Choose who receives the items."})
+		v.Transfer.Sent = true
+		tf.Sent = true
+	} else if tf.Confirm {
+		status = http.StatusOK // note: the question, not the refused delete
 	}
 	if failure != nil {
 		p := s.refusal(w, r, failure)
@@ -177,6 +189,10 @@ func (s *Server) transferItems(w http.ResponseWriter, r *http.Request) {
 	// note: a recipient that is not an id is no recipient; the service
 	// says what to do about it.
 	to, _ := parseID(field(r, "to"))
+	if field(r, "confirmed") != "1" && to != 0 && to != id {
+		s.renderUserDelete(w, r, id, nil, transferForm{To: to, Confirm: true})
+		return
+	}
 	res, err := s.svc.TransferItems(r.Context(), actor(r), id, to)
 	if err != nil {
 		s.renderUserDelete(w, r, id, err, transferForm{Sent: true, To: to})

@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"strings"
 
 	"shelf"
 )
@@ -124,12 +125,8 @@ const bulkShown = 10
 // bulkDeleteItems confirms, then moves the checked items to the Trash in one
 // transaction, as one cohort that one Undo brings back.
 func (s *Server) bulkDeleteItems(w http.ResponseWriter, r *http.Request) {
-	if !s.readForm(w, r) {
-		return
-	}
-	ids, err := formIDs(r.PostForm["ids"])
-	if err != nil {
-		s.htmlError(w, r, err)
+	ids, ok := s.chosenIDs(w, r, func(status int, msg string) { s.renderItems(w, r, status, msg) })
+	if !ok {
 		return
 	}
 	if err := shelf.ValidateBulkIDs(ids); err != nil {
@@ -157,24 +154,44 @@ func (s *Server) bulkDeleteItems(w http.ResponseWriter, r *http.Request) {
 	redirect(w, r, "/items")
 }
 
-// bulkFlash states the counts of a bulk delete, with Undo for its cohort.
+// bulkFlash states the counts of a bulk delete, with Undo for its cohort;
+// a partial result is a warning that names what was kept and why.
 func bulkFlash(res shelf.BulkTrashResult) flash {
 	var rest string
 	if n := len(res.NotFound); n > 0 {
-		rest += fmt.Sprintf("; %d not found", n)
+		rest += fmt.Sprintf(" %s not found.", countPhrase(n, "item was", "items were"))
 	}
-	onLoan := map[int64]bool{}
-	for _, b := range res.Blocked {
-		onLoan[b.ItemID] = true
-	}
-	if n := len(onLoan); n > 0 {
-		rest += fmt.Sprintf("; %d on loan", n)
+	if len(res.Kept) > 0 {
+		why := map[int64][]string{}
+		for _, b := range res.Blocked {
+			why[b.ItemID] = append(why[b.ItemID], blockerPhrase(b.Blocker))
+		}
+		kept := make([]string, 0, len(res.Kept))
+		for _, it := range res.Kept {
+			kept = append(kept, quoted(it.Name)+" ("+strings.Join(why[it.ID], ", ")+")")
+		}
+		rest += " Not moved: " + strings.Join(kept, "; ") + "."
 	}
 	if len(res.Trashed) == 0 {
-		return flash{Kind: "error", Text: "Nothing was moved to the Trash" + rest + "."}
+		return flash{Kind: "error", Text: "Nothing was moved to the Trash." + rest}
 	}
-	return flash{Kind: "success", Text: "Moved " + countPhrase(len(res.Trashed), "item", "items") + " to the Trash" + rest + ".",
+	f := flash{Kind: "success", Text: "Moved " + countPhrase(len(res.Trashed), "item", "items") + " to the Trash." + rest,
 		Undo: "/trash/restore", Cohort: res.Cohort}
+	if rest != "" {
+		f.Kind = "warning"
+	}
+	return f
+}
+
+// blockerPhrase words a blocker as the pages list it.
+func blockerPhrase(b shelf.Blocker) string {
+	switch b.Type {
+	case shelf.BlockLoan:
+		return "lent to " + b.Label
+	case shelf.BlockHold:
+		return "legal hold: " + b.Label
+	}
+	return b.Label
 }
 
 // renderBulkDelete names the first few chosen items, so the user sees what

@@ -133,7 +133,8 @@ func TestHTMLBulkDelete(t *testing.T) {
 		if e.snapshot() != before {
 			t.Fatal("the confirmation htmlPage changed the database")
 		}
-		wantPage(t, "no ids", b.post("/items/bulk-delete", url.Values{"confirmed": {"1"}}), http.StatusUnprocessableEntity, "Choose at least one item")
+		wantPage(t, "no ids", b.post("/items/bulk-delete", url.Values{"confirmed": {"1"}}), http.StatusUnprocessableEntity,
+			"<strong>Error:</strong> Tick at least one item first.", `id="bulk"`, "Alpha")
 
 		ids.Set("confirmed", "1")
 		wantSeeOther(t, "bulk delete", b.post("/items/bulk-delete", ids), "/items")
@@ -141,7 +142,7 @@ func TestHTMLBulkDelete(t *testing.T) {
 			t.Fatal("bulk delete trashed the wrong items")
 		}
 		list := b.get("/items")
-		wantPage(t, "bulk flash", list, http.StatusOK, "Moved 2 items to the Trash; 1 not found.", `action="/trash/restore"`)
+		wantPage(t, "bulk flash", list, http.StatusOK, "Moved 2 items to the Trash. 1 item was not found.", `action="/trash/restore"`)
 		m := cohortField.FindStringSubmatch(list.body)
 		if m == nil {
 			t.Fatal("the Undo form has no cohort")
@@ -257,7 +258,13 @@ func TestHTMLUserDelete(t *testing.T) {
 		if e.snapshot() != before {
 			t.Fatal("a refused transfer changed the database")
 		}
-		wantSeeOther(t, "transfer", admin.post(path+"/transfer", url.Values{"to": {itoa(e.users["admin"].ID)}}), path+"/delete")
+		wantPage(t, "transfer to nobody known", admin.post(path+"/transfer", url.Values{"to": {"999999"}}), http.StatusUnprocessableEntity, "Choose who receives the items.")
+		ask := admin.post(path+"/transfer", url.Values{"to": {itoa(e.users["admin"].ID)}})
+		wantPage(t, "transfer asks first", ask, http.StatusOK, "Transfer their items to Ada?", "This cannot be undone.", `name="confirmed" value="1"`)
+		if e.snapshot() != before {
+			t.Fatal("asking to confirm a transfer changed the database")
+		}
+		wantSeeOther(t, "transfer", admin.post(path+"/transfer", url.Values{"to": {itoa(e.users["admin"].ID)}, "confirmed": {"1"}}), path+"/delete")
 		if e.count(`SELECT count(*) FROM items WHERE owner_id = ?`, e.users["admin"].ID) != 2 {
 			t.Fatal("the transfer did not move both items")
 		}

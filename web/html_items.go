@@ -26,6 +26,7 @@ type itemsView struct {
 	Query      string
 	CategoryID int64
 	Categories []shelf.Category
+	IDsError   string // a bulk delete came with nothing ticked
 }
 
 // listing is what the items list and the Trash show around their rows: whose
@@ -81,6 +82,12 @@ func (s *Server) listItems(r *http.Request, path string,
 
 // itemsPage lists the user's live items, newest first, a page at a time.
 func (s *Server) itemsPage(w http.ResponseWriter, r *http.Request) {
+	s.renderItems(w, r, http.StatusOK, "")
+}
+
+// renderItems renders the items list with a status; idsError says that a
+// bulk delete came with nothing ticked.
+func (s *Server) renderItems(w http.ResponseWriter, r *http.Request, status int, idsError string) {
 	l, err := s.listItems(r, "/items", s.svc.Items)
 	if err != nil {
 		s.htmlError(w, r, err)
@@ -101,7 +108,7 @@ func (s *Server) itemsPage(w http.ResponseWriter, r *http.Request) {
 		rows[i] = listRow{ID: row.ID, Name: row.Name, Category: row.Category, Quantity: row.Quantity, Owner: row.Owner, Version: row.Version,
 			OnLoan: ls.Active > 0, Overdue: ls.Overdue > 0}
 	}
-	v := itemsView{List: l.listing, Rows: itemRowsHTML(rows, l.All), Query: l.filter.Query, Categories: l.cats}
+	v := itemsView{List: l.listing, Rows: itemRowsHTML(rows, l.All), Query: l.filter.Query, Categories: l.cats, IDsError: idsError}
 	if l.filter.CategoryID != nil {
 		v.CategoryID = *l.filter.CategoryID
 	}
@@ -109,7 +116,7 @@ func (s *Server) itemsPage(w http.ResponseWriter, r *http.Request) {
 	if l.All {
 		title = "Everyone’s items"
 	}
-	s.render(w, r, http.StatusOK, "items", title, v)
+	s.render(w, r, status, "items", title, v)
 }
 
 // listFilters are the query parameters a list keeps from page to page.

@@ -64,3 +64,20 @@ func TestHTMLLoans(t *testing.T) {
 		wantSeeOther(t, "return elsewhere", b.post("/loans/"+itoa(loanID)+"/return", url.Values{"then": {"/evil"}}), path)
 	})
 }
+
+// TestHTMLBulkPartialNamesWhatWasKept: without the script, a bulk delete
+// that left items behind is a warning that names them and what kept them.
+func TestHTMLBulkPartialNamesWhatWasKept(t *testing.T) {
+	htmlOnEachEngine(t, func(t *testing.T, e *apiEnv) {
+		b := e.login("ann")
+		saw, drill := e.newItem("ann", "Saw"), e.newItem("ann", "Drill")
+		wantSeeOther(t, "lend", b.post("/items/"+idOf(drill)+"/loans", url.Values{"borrower": {"Ed"}}), "/items/"+idOf(drill))
+		form := url.Values{"ids": {idOf(saw), idOf(drill), "999999"}, "confirmed": {"1"}}
+		wantSeeOther(t, "bulk delete", b.post("/items/bulk-delete", form), "/items")
+		wantPage(t, "partial result", b.get("/items"), http.StatusOK, `class="flash flash-warning"`, "Partly done:",
+			"Moved 1 item to the Trash.", "1 item was not found.", "Not moved: “Drill” (lent to Ed).", ">Undo<")
+		if !e.itemTrashed(saw.ID) || !e.itemLive(drill.ID) {
+			t.Fatal("the bulk delete did not trash exactly the Saw")
+		}
+	})
+}

@@ -64,3 +64,18 @@ func (s *Server) deleteTokenForm(w http.ResponseWriter, r *http.Request) {
 	s.setFlash(r, flash{Kind: "success", Text: "Revoked the token " + quoted(tk.Name) + "; it no longer works."})
 	redirect(w, r, "/tokens")
 }
+
+// deleteTokenPage is the no-script path of Revoke: it says what revoking
+// does, and that it cannot be undone, before it is done.
+func (s *Server) deleteTokenPage(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.pathIDOr400(w, r)
+	if !ok {
+		return
+	}
+	tk, err := s.svc.Token(r.Context(), actor(r), id)
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "token_delete", "Revoke the token "+quoted(tk.Name)+"?", tk)
+}

@@ -61,6 +61,7 @@ func newRenderer() (*renderer, error) {
 		"limit":         formLimit,
 		"purgeFriction": func() int { return shelf.PurgeFriction },
 		"bulkFriction":  func() int { return shelf.BulkFriction },
+		"undoNote":      shelf.UndoNote,
 		"impactCap":     func() int { return shelf.ImpactCap },
 		"bulkShown":     func() int { return bulkShown },
 		"date":          func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },

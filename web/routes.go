@@ -83,6 +83,7 @@ func (s *Server) routes() {
 
 	m.Handle("GET /tokens", page(s.tokensPage))
 	m.Handle("POST /tokens", page(s.createTokenForm))
+	m.Handle("GET /tokens/{id}/delete", page(s.deleteTokenPage))
 	m.Handle("POST /tokens/{id}/delete", destroy(s.deleteTokenForm))
 
 	m.Handle("GET /admin/audit", admin(s.auditPage))

@@ -129,7 +129,7 @@ func browserNotesCategoriesItemPage(t *testing.T, browser context.Context) {
 	p.click(cat + " .delete-link")
 	p.dialogReady()
 	wantText(t, "category dialog", p.text("dialog[open]"), "Delete category “Tools”?",
-		"1 item will become uncategorised (those in the Trash too); the items themselves stay.")
+		"1 item will become uncategorised (those in the Trash too); the items themselves stay.", "This cannot be undone.")
 	p.click("dialog[open] .confirm-button")
 	p.waitGone(cat)
 	if e.count(`SELECT count(*) FROM categories WHERE id = ?`, e.ids["cat"]) != 0 ||

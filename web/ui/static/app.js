@@ -122,8 +122,8 @@
           const im = await impact(ui, src.dataset.confirmImpact);
           if (!im) return false;
           ui.say(h('p', { class: 'impact' }, im.items
-            ? `${count(im.items, 'item', 'items')} will become uncategorised (those in the Trash too); the items themselves stay.`
-            : 'No items use this category.'));
+            ? `${count(im.items, 'item', 'items')} will become uncategorised (those in the Trash too); the items themselves stay. `
+            : 'No items use this category. ', h('strong', {}, src.dataset.undoNote)));
           return true;
         },
         run: () => api('DELETE', src.dataset.deleteUrl),
@@ -132,6 +132,27 @@
           const next = focusAfter(row, '[data-kind="category"]');
           removeRows([row]);
           toast('success', `Deleted category ${quoted(name)}; ${count(n, 'item is', 'items are')} now uncategorised.`);
+          next.focus();
+        },
+      };
+    },
+
+    token(src) {
+      const name = src.dataset.name;
+      const row = document.getElementById(src.dataset.row || '');
+      return {
+        title: `Revoke the token ${quoted(name)}?`,
+        confirm: 'Revoke the token',
+        what: 'revoked',
+        load(ui) {
+          ui.say(h('p', { class: 'impact' }, `Scripts that use ${quoted(name)} stop working at once. `, h('strong', {}, src.dataset.undoNote)));
+          return true;
+        },
+        run: () => api('DELETE', src.dataset.deleteUrl),
+        done() {
+          const next = focusAfter(row, '[data-kind="token"] button');
+          removeRows([row]);
+          toast('success', `Revoked the token ${quoted(name)}; it no longer works.`);
           next.focus();
         },
       };
@@ -175,7 +196,8 @@
     const rows = boxes.map((b) => b.closest('tr'));
     const names = rows.map((r) => (r && r.querySelector('[data-name]') ? r.querySelector('[data-name]').dataset.name : ''));
     const n = boxes.length;
-    const reason = h('input', { type: 'text', id: 'bulk-reason', maxlength: document.body.dataset.reasonMax, autocomplete: 'off' });
+    // note: a textarea, so Enter in the reason never confirms the delete.
+    const reason = h('textarea', { id: 'bulk-reason', rows: 2, maxlength: document.body.dataset.reasonMax });
     return {
       title: `Delete ${count(n, 'item', 'items')}?`,
       confirm: `Move ${count(n, 'item', 'items')} to the Trash`,
@@ -197,8 +219,8 @@
         const gone = removeRows(rows.filter((row) => row && trashed.has(row.dataset.itemId)));
         for (const b of boxes) b.checked = false;
         let text = r.trashed.length ? `Moved ${count(r.trashed.length, 'item', 'items')} to the Trash` : 'Nothing was moved to the Trash';
-        if (r.not_found.length) text += `; ${r.not_found.length} not found`;
         text += '.';
+        if (r.not_found.length) text += ` ${count(r.not_found.length, 'item was', 'items were')} not found.`;
         // note: a blocker names what blocks (a loan); item_id names the item
         // it kept, whose name the page has.
         const nameOf = new Map(boxes.map((b, i) => [Number(b.value), names[i]]));
@@ -207,7 +229,9 @@
           text += ' Not moved: ' + kept.map((id) => `${quoted(nameOf.get(id) || `item ${id}`)} (` +
             r.blocked.filter((b) => b.item_id === id).map(blockerText).join(', ') + ')').join('; ') + '.';
         }
-        toast(r.trashed.length ? 'success' : 'error', text, r.cohort && (() => restoreCohort(r.cohort, gone))).focusUndo();
+        // note: a partial result is a warning, never a plain "Done".
+        const kind = !r.trashed.length ? 'error' : (kept.length || r.not_found.length ? 'warning' : 'success');
+        toast(kind, text, r.cohort && (() => restoreCohort(r.cohort, gone))).focusUndo();
       },
     };
   }

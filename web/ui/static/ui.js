@@ -183,6 +183,35 @@
   const region = document.getElementById('toasts') ||
     document.body.appendChild(h('div', { id: 'toasts', class: 'toasts', 'aria-live': 'polite' }));
 
+  // makeRoom keeps the toasts off the page's controls: the page gets room
+  // below its end as tall as the toasts, and a control they cover now is
+  // scrolled into the clear.
+  function makeRoom() {
+    const height = region.offsetHeight;
+    document.body.style.paddingBottom = height ? `${height + 16}px` : '';
+    if (!height) return;
+    const box = region.getBoundingClientRect();
+    let overlap = 0;
+    for (const c of document.querySelectorAll('main a[href], main button, main input, main select, main textarea')) {
+      const r = c.getBoundingClientRect();
+      if (r.width && r.height && r.bottom > box.top && r.top < box.bottom && r.right > box.left && r.left < box.right) {
+        overlap = Math.max(overlap, r.bottom - box.top);
+      }
+    }
+    if (overlap > 0) window.scrollBy(0, overlap + 8);
+  }
+  new MutationObserver(makeRoom).observe(region, { childList: true });
+
+  // Escape dismisses the newest toast, unless a dialog has the key.
+  document.addEventListener('keydown', (ev) => {
+    if (ev.key !== 'Escape' || ev.defaultPrevented || document.querySelector('dialog[open]')) return;
+    const last = region.lastElementChild;
+    if (!last) return;
+    const hadFocus = last.contains(document.activeElement);
+    last.remove();
+    if (hadFocus) document.getElementById('main').focus();
+  });
+
   // toast shows a message in the live region for at least TOAST_MS, and for
   // as long as the pointer or the focus is on it. undo, when given, runs on
   // its Undo button and returns what to say next.
@@ -193,7 +222,7 @@
     let held = false;
     const say = (k, t) => {
       node.className = 'toast toast-' + k;
-      msg.replaceChildren(h('strong', {}, { error: 'Problem:', info: 'Elsewhere:' }[k] || 'Done:'), ' ', t);
+      msg.replaceChildren(h('strong', {}, { error: 'Problem:', info: 'Elsewhere:', warning: 'Partly done:' }[k] || 'Done:'), ' ', t);
     };
     const arm = () => {
       clearTimeout(timer);
@@ -370,7 +399,7 @@
     // keep it going round the dialog instead.
     el.addEventListener('keydown', (ev) => {
       if (ev.key !== 'Tab') return;
-      const stops = [...el.querySelectorAll('a[href], button, input')].filter((n) => !n.closest('[hidden]'));
+      const stops = [...el.querySelectorAll('a[href], button, input, textarea')].filter((n) => !n.closest('[hidden]'));
       const first = stops[0];
       const last = stops[stops.length - 1];
       if (ev.shiftKey && document.activeElement === first) {
