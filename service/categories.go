@@ -131,7 +131,7 @@ func (s *Service) DeleteCategory(ctx context.Context, a shelf.Actor, id int64) (
 			return notFound("Category")
 		}
 		return s.audit(ctx, tx, a, c.OwnerID, shelf.ActionCategoryDelete, "category", c.ID, "",
-			fmt.Sprintf("Deleted category “%s”; %d items became uncategorised", c.Name, n),
+			fmt.Sprintf("Deleted category “%s”; %s uncategorised", c.Name, shelf.Count(n, "item became", "items became")),
 			map[string]any{"category": map[string]any{"id": c.ID, "owner_id": c.OwnerID, "name": c.Name}, "items_uncategorised": n})
 	})
 	if err != nil {

@@ -310,7 +310,7 @@ func (s *Service) TransferItems(ctx context.Context, a shelf.Actor, from, to int
 		// note: each lane's copy is sealed under its owner's key, so the
 		// summary names the users by id: an email in it would outlive the
 		// other user's erasure.
-		summary := fmt.Sprintf("Transferred %d items from user %d to user %d", n, src.ID, dst.ID)
+		summary := fmt.Sprintf("Transferred %s from user %d to user %d", shelf.Count(n, "item", "items"), src.ID, dst.ID)
 		snap := map[string]any{"from": src.ID, "to": dst.ID, "items": n}
 		if err := s.audit(ctx, tx, a, src.ID, shelf.ActionItemsTransfer, "user", src.ID, "", summary, snap); err != nil {
 			return err

@@ -86,10 +86,21 @@ func countPhrase(n int, one, many string) string {
 	switch {
 	case n >= shelf.ImpactCap:
 		return fmt.Sprintf("%s or more %s", thousands(shelf.ImpactCap), many)
-	case n == 1:
-		return "1 " + one
 	}
-	return thousands(n) + " " + many
+	return thousands(n) + " " + shelf.Noun(n, one, many)
+}
+
+// alongWith words the notes and loans that go with an item (or items): "2
+// notes and 1 loan", "1 note", or "" when there are none.
+func alongWith(notes, loans int) string {
+	var parts []string
+	if notes > 0 {
+		parts = append(parts, countPhrase(notes, "note", "notes"))
+	}
+	if loans > 0 {
+		parts = append(parts, countPhrase(loans, "loan", "loans"))
+	}
+	return strings.Join(parts, " and ")
 }
 
 // thousands writes n with thousands separators: 10,000.

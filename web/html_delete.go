@@ -12,8 +12,7 @@ import (
 // Trash: what goes with it, or what blocks it.
 type itemDeleteView struct {
 	Item     shelf.Item
-	Notes    string // "2 notes"
-	Loans    string // "1 loan"
+	With     string // the notes and loans that go with it, in words ("" for none)
 	Blockers []shelf.Blocker
 	Message  string // why it cannot be deleted, or why the last try failed
 }
@@ -71,8 +70,7 @@ func (s *Server) renderItemDelete(w http.ResponseWriter, r *http.Request, id int
 		s.htmlError(w, r, err)
 		return
 	}
-	v := itemDeleteView{Item: it, Notes: countPhrase(im.Notes, "note", "notes"),
-		Loans: countPhrase(im.Loans, "loan", "loans"), Blockers: im.Blockers}
+	v := itemDeleteView{Item: it, With: alongWith(im.Notes, im.Loans), Blockers: im.Blockers}
 	status := http.StatusOK
 	if failure == nil {
 		failure = im.Refusal

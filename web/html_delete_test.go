@@ -26,7 +26,7 @@ func TestHTMLDeleteUndoPurge(t *testing.T) {
 		wantSeeOther(t, "add note", b.post(created.location+"/notes", url.Values{"body": {"bulb is E27"}}), created.location)
 
 		confirm := b.get("/items/" + itemID + "/delete")
-		wantPage(t, "confirm", confirm, http.StatusOK, "1 note and 0 loans will go to the Trash with it; you can undo this",
+		wantPage(t, "confirm", confirm, http.StatusOK, "1 note will go to the Trash with it; you can undo this",
 			`action="/items/`+itemID+`/delete"`)
 		wantSeeOther(t, "delete", b.post("/items/"+itemID+"/delete", nil), "/items")
 		var n int64
@@ -55,7 +55,7 @@ func TestHTMLDeleteUndoPurge(t *testing.T) {
 		wantSeeOther(t, "delete again", b.post("/items/"+itemID+"/delete", nil), "/items")
 		trash := b.get("/trash")
 		wantPage(t, "trash", trash, http.StatusOK, "Lamp", "30 days", `action="/trash/`+itemID+`/restore"`, `href="/trash/`+itemID+`/delete"`)
-		wantPage(t, "purge confirm", b.get("/trash/"+itemID+"/delete"), http.StatusOK, "1 note and 0 loans", "cannot be undone", `name="reason"`)
+		wantPage(t, "purge confirm", b.get("/trash/"+itemID+"/delete"), http.StatusOK, "will be deleted for good, and with it 1 note.", "cannot be undone", `name="reason"`)
 		wantSeeOther(t, "purge", b.post("/trash/"+itemID+"/delete", url.Values{"reason": {"broken beyond repair"}}), "/trash")
 		if e.count(`SELECT count(*) FROM items WHERE id = ?`, n) != 0 || e.count(`SELECT count(*) FROM notes WHERE item_id = ?`, n) != 0 {
 			t.Fatal("the item or its notes outlived the purge")
@@ -291,10 +291,10 @@ func TestHTMLPurgeNeedsName(t *testing.T) {
 		}
 		wantSeeOther(t, "trash", b.post("/items/"+idOf(it)+"/delete", nil), "/items")
 		path := "/trash/" + idOf(it) + "/delete"
-		wantPage(t, "confirm", b.get(path), http.StatusOK, "101 notes and 0 loans", `name="confirm_name"`)
+		wantPage(t, "confirm", b.get(path), http.StatusOK, "and with it 101 notes.", `name="confirm_name"`)
 		before := e.snapshot()
 		p := b.post(path, url.Values{"confirm_name": {"diary"}, "reason": {"private"}})
-		wantPage(t, "wrong name", p, http.StatusUnprocessableEntity, "Type the item’s name", `value="private"`)
+		wantPage(t, "wrong name", p, http.StatusUnprocessableEntity, "Type the item’s name", `>private</textarea>`)
 		if e.snapshot() != before {
 			t.Fatal("a purge without the name changed the database")
 		}
@@ -376,7 +376,7 @@ func TestHTMLEmptyTrashBigCascadeNeedsCount(t *testing.T) {
 		// 3 items + 102 notes = 105 rows.
 		wantPage(t, "confirm", b.get("/trash/empty"), http.StatusOK, "3 items in your Trash", "102 notes", `name="confirm_count"`, `name="reason"`)
 		before := e.snapshot()
-		wantPage(t, "no count", b.post("/trash/empty", url.Values{"reason": {"old stuff"}}), http.StatusUnprocessableEntity, "Type 3", `value="old stuff"`)
+		wantPage(t, "no count", b.post("/trash/empty", url.Values{"reason": {"old stuff"}}), http.StatusUnprocessableEntity, "Type 3", `>old stuff</textarea>`)
 		long := strings.Repeat("x", 1001)
 		wantPage(t, "long reason", b.post("/trash/empty", url.Values{"confirm_count": {"3"}, "reason": {long}}),
 			http.StatusUnprocessableEntity, "Reason is too long", `aria-describedby="reason-error"`, `name="confirm_count"`)

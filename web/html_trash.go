@@ -173,9 +173,8 @@ func (s *Server) restoreCohort(w http.ResponseWriter, r *http.Request) {
 // purgeView is the data of the page that confirms deleting an item forever.
 type purgeView struct {
 	Item     shelf.Item
-	Notes    string
-	Loans    string
-	NeedName bool // the cascade is big: the user types the item's name
+	With     string // the notes and loans that go with it, in words ("" for none)
+	NeedName bool   // the cascade is big: the user types the item's name
 	Typed    string
 	Reason   reasonField
 	Error    string
@@ -226,7 +225,7 @@ func (s *Server) renderPurge(w http.ResponseWriter, r *http.Request, status int,
 	if len(v.Blockers) > 0 && status == http.StatusOK {
 		status = http.StatusConflict
 	}
-	v.Notes, v.Loans = countPhrase(im.Notes, "note", "notes"), countPhrase(im.Loans, "loan", "loans")
+	v.With = alongWith(im.Notes, im.Loans)
 	s.render(w, r, status, "purge_item", "Delete "+quoted(it.Name)+" forever?", v)
 }
 
@@ -249,9 +248,8 @@ type emptyTrashView struct {
 	Whose     string // "your Trash", "Bob’s Trash"
 	Number    int    // items in the Trash (capped)
 	Count     string // the items, in words
-	Notes     string // the notes and loans that go with them, in words
-	Loans     string
-	NeedCount bool // a big Trash: the user types the number of items
+	With      string // the notes and loans that go with them, in words ("" for none)
+	NeedCount bool   // a big Trash: the user types the number of items
 	Reason    reasonField
 	Error     string // what is wrong with the typed count
 	Message   string // why the Trash was not emptied
@@ -284,7 +282,7 @@ func (s *Server) emptyTrashImpact(r *http.Request) (emptyTrashView, error) {
 	}
 	items, notes, loans, err := s.svc.EmptyTrashImpact(ctx, a, v.Owner, shelf.ImpactCap)
 	v.Number, v.Count = items, countPhrase(items, "item", "items")
-	v.Notes, v.Loans = countPhrase(notes, "note", "notes"), countPhrase(loans, "loan", "loans")
+	v.With = alongWith(notes, loans)
 	v.NeedCount = shelf.EmptyTrashNeedsCount(items, notes, loans)
 	return v, err
 }

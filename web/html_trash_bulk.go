@@ -106,8 +106,7 @@ type purgeManyView struct {
 	IDs       []int64
 	Count     string // the items, in words
 	Number    int
-	Notes     string
-	Loans     string
+	With      string // the notes and loans that go with them, in words ("" for none)
 	Names     []string
 	More      int
 	NeedCount bool
@@ -159,7 +158,7 @@ func (s *Server) renderPurgeMany(w http.ResponseWriter, r *http.Request, status 
 		return shelf.Errorf(shelf.ENOTFOUND, "None of the chosen items is in the Trash any more.")
 	}
 	v.Number, v.Count = len(items), countPhrase(len(items), "item", "items")
-	v.Notes, v.Loans = countPhrase(notes, "note", "notes"), countPhrase(loans, "loan", "loans")
+	v.With = alongWith(notes, loans)
 	v.NeedCount = shelf.EmptyTrashNeedsCount(len(items), notes, loans)
 	for _, it := range items {
 		v.IDs = append(v.IDs, it.ID)

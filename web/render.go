@@ -74,13 +74,8 @@ func newRenderer() (*renderer, error) {
 			}
 			return *p
 		},
-		"plural": func(n int, one, many string) string {
-			if n == 1 {
-				return fmt.Sprintf("%d %s", n, one)
-			}
-			return fmt.Sprintf("%d %s", n, many)
-		},
-		"atCap": func(n int) bool { return n >= shelf.ImpactCap },
+		"plural": countPhrase,
+		"atCap":  func(n int) bool { return n >= shelf.ImpactCap },
 	}
 	layouts, err := fs.Glob(uiFS, "ui/templates/layout/*.html")
 	if err != nil {

@@ -158,7 +158,11 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 	case http.StatusMovedPermanently, http.StatusPermanentRedirect, http.StatusTemporaryRedirect, http.StatusFound:
 		http.Redirect(w, r, rec.header.Get("Location"), rec.status)
 	default:
-		s.fail(w, r, shelf.Errorf(shelf.ENOTFOUND, "There is no page at this address."))
+		// note: with the session loaded, a logged-in person's 404 keeps
+		// their navigation; loading it changes nothing and mints nothing.
+		s.withSession(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			s.fail(w, r, shelf.Errorf(shelf.ENOTFOUND, "There is no page at this address."))
+		})).ServeHTTP(w, r)
 	}
 }
 

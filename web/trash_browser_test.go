@@ -40,7 +40,7 @@ func browserDeleteForever(t *testing.T, browser context.Context) {
 	p.click(row + " .purge-link")
 	p.dialogReady()
 	wantText(t, "purge dialog", p.text("dialog[open]"), "Delete “Big box” forever?", "This cannot be undone.",
-		"Big box will be deleted for good, and with it 101 notes and 0 loans.", "Type the item’s name, Big box, to confirm.")
+		"Big box will be deleted for good, and with it 101 notes.", "Type the item’s name, Big box, to confirm.")
 	if got := js[string](p, `document.activeElement.id`); got != "confirm-typed" {
 		t.Errorf("focus is on %q, want the field to type the name in", got)
 	}

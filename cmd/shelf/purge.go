@@ -51,13 +51,14 @@ func cmdPurge(ctx context.Context, env cmdEnv, args []string) error {
 		fmt.Fprintln(env.stdout)
 	}
 	if err != nil {
-		fmt.Fprintf(env.stdout, "Purged %d items before stopping.\n", n)
+		fmt.Fprintf(env.stdout, "Purged %s before stopping.\n", shelf.Count(n, "item", "items"))
 		return err
 	}
 	// note: the purged photos' files go now, as a server's worker would
 	// take them; what a crash leaves queued, the next run or server takes.
 	removed := (&purge.FileRemover{Service: svc, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}).Once(ctx)
-	fmt.Fprintf(env.stdout, "Purged %d items trashed before %s (%d photo files removed).\n", n, before.Format(time.RFC3339), removed)
+	fmt.Fprintf(env.stdout, "Purged %s trashed before %s (%s removed).\n", shelf.Count(n, "item", "items"), before.Format(time.RFC3339),
+		shelf.Count(removed, "photo file", "photo files"))
 	return nil
 }
 

@@ -233,7 +233,7 @@ func TestCLIPurge(t *testing.T) {
 	}
 }
 
-var purgedRE = regexp.MustCompile(`Purged (\d+) items`)
+var purgedRE = regexp.MustCompile(`Purged (\d+) items?`)
 
 // purgedCount reads the count from the last line of purge's output.
 func purgedCount(t *testing.T, out string) int {

@@ -15,7 +15,7 @@
 
   if (!window.Shelf) return; // without ui.js, the forms and links still work
   const {
-    h, quoted, count, api, refreshToken, problem, blockerText, blockerList, removeRows, hideItemPage, focusAfter, toast, restoreCohort, dialog,
+    h, quoted, count, along, api, refreshToken, problem, blockerText, blockerList, removeRows, hideItemPage, focusAfter, toast, restoreCohort, dialog,
   } = window.Shelf;
   // the server's friction thresholds, from the page: a bigger cascade asks
   // for the item's name, a bigger bulk delete for the count
@@ -77,8 +77,9 @@
           }
           // note: no loan blocks any more, so the list's badge is stale.
           if (row) for (const badge of row.querySelectorAll('.badge')) badge.remove();
+          const goes = along(im.notes, im.loans);
           ui.say(h('p', { class: 'impact' }, h('strong', {}, name), ' will move to the Trash. ',
-            `${count(im.notes, 'note', 'notes')} and ${count(im.loans, 'loan', 'loans')} will go to the Trash with it; you can undo this.`));
+            goes ? `${goes} will go to the Trash with it; you can undo this.` : 'You can undo this.'));
           return true;
         },
         run: () => api('DELETE', src.dataset.deleteUrl, undefined,
@@ -170,7 +171,7 @@
           if (!im) return false;
           ui.say(h('div', { class: 'alert alert-warning' },
             h('p', {}, h('strong', {}, 'This cannot be undone.'), ' ', h('strong', {}, name),
-              ` will be deleted for good, and with it ${count(im.notes, 'note', 'notes')} and ${count(im.loans, 'loan', 'loans')}.`)),
+              ` will be deleted for good${along(im.notes, im.loans) ? `, and with it ${along(im.notes, im.loans)}` : ''}.`)),
           h('p', { class: 'hint' }, 'To give a reason for the audit log, use ',
             h('a', { href: src.getAttribute('href') }, 'the full confirmation page'), '.'));
           if (im.notes + im.loans > PURGE_FRICTION) {
@@ -297,6 +298,22 @@
       restoreFromTrash(form);
     }
   });
+
+  // Copy buttons copy their field (a new token's secret), and say so.
+  for (const button of document.querySelectorAll('[data-copy]')) {
+    const field = document.getElementById(button.dataset.copy);
+    if (!field || !navigator.clipboard) continue;
+    button.hidden = false;
+    button.addEventListener('click', async () => {
+      try {
+        await navigator.clipboard.writeText(field.value);
+        toast('success', 'Copied the token. Keep it somewhere safe: Shelf cannot show it again.');
+      } catch {
+        field.select();
+        toast('error', 'Could not copy it; it is selected, so copy it with your keyboard.');
+      }
+    });
+  }
 
   // A page that comes back from the back-forward cache may hold a stale token.
   addEventListener('pageshow', (ev) => { if (ev.persisted) refreshToken(); });

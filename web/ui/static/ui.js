@@ -26,6 +26,12 @@
     return n === 1 ? '1 ' + one : n.toLocaleString('en') + ' ' + many;
   }
 
+  // along words the notes and loans that go with an item: "2 notes and 1
+  // loan", "1 note", or '' when there are none (as the pages do).
+  function along(notes, loans) {
+    return [notes ? count(notes, 'note', 'notes') : '', loans ? count(loans, 'loan', 'loans') : ''].filter(Boolean).join(' and ');
+  }
+
   function csrfToken() {
     const meta = document.querySelector('meta[name="csrf-token"]');
     return meta ? meta.content : '';
@@ -425,6 +431,6 @@
   })();
 
   window.Shelf = Object.freeze({
-    h, quoted, count, api, refreshToken, problem, blockerText, blockerList, removeRows, hideItemPage, focusAfter, toast, restoreCohort, dialog,
+    h, quoted, count, along, api, refreshToken, problem, blockerText, blockerList, removeRows, hideItemPage, focusAfter, toast, restoreCohort, dialog,
   });
 })();
