@@ -50,6 +50,8 @@ func TestBrowser(t *testing.T) {
 		{"NoScriptEnterInReason", browserNoScriptEnterInReason},
 		{"RevokeTokenAsks", browserRevokeTokenAsks(true)},
 		{"NoScriptRevokeTokenAsks", browserRevokeTokenAsks(false)},
+		{"CopyNewToken", browserCopyNewToken(true)},
+		{"NoScriptCopyNewToken", browserCopyNewToken(false)},
 		{"BulkDeleteThenUndo", browserBulkDeleteThenUndo},
 		{"DeleteForeverTypeToConfirm", browserDeleteForever},
 		{"NotesCategoriesAndItemPage", browserNotesCategoriesItemPage},

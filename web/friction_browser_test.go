@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
@@ -140,6 +141,46 @@ func browserRevokeTokenAsks(scripts bool) func(t *testing.T, browser context.Con
 		}
 		if e.count(`SELECT count(*) FROM api_tokens WHERE id = ?`, e.ids["owner_token"]) != 0 {
 			t.Fatal("the token still exists")
+		}
+	}
+}
+
+// browserCopyNewToken: a new token's Copy button puts the secret on the
+// clipboard and says so; without the script there is no button that could
+// not work.
+func browserCopyNewToken(scripts bool) func(t *testing.T, browser context.Context) {
+	return func(t *testing.T, browserCtx context.Context) {
+		e := newAPIEnv(t)
+		p := openTab(t, browserCtx, e, scripts)
+		p.login("owner")
+		p.open("/tokens")
+		p.do("name a token", chromedp.SendKeys(chromedp.ID("name"), "backup"))
+		if st, _ := p.follow(`form[action="/tokens"] button[type=submit]`); st != 201 {
+			t.Fatalf("make a token: %d, want 201", st)
+		}
+		if !scripts {
+			if p.present(".copy-button:not([hidden])") {
+				t.Error("without the script, a Copy button is shown that cannot copy")
+			}
+			return
+		}
+		p.do("allow the clipboard", chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+			for _, name := range []string{"clipboard-read", "clipboard-write"} {
+				if _, err := chromedp.CallBrowser(ctx, cdpbrowser.SetPermission, cdpbrowser.SetPermissionParams{
+					Permission: &cdpbrowser.PermissionDescriptor{Name: name}, Setting: cdpbrowser.PermissionSettingGranted,
+					Origin: e.ts.URL, BrowserContextID: chromedp.FromContext(ctx).BrowserContextID}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}))
+		p.click(".copy-button")
+		p.waitVisible(".toast")
+		wantText(t, "copy toast", p.text(".toast"), "Copied the token.")
+		secret := js[string](p, `document.getElementById('secret').value`)
+		got := run(p, "read the clipboard", chromedp.Evaluate[string](`navigator.clipboard.readText()`, chromedp.EvalAwaitPromise))
+		if secret == "" || got != secret {
+			t.Errorf("the clipboard holds %q, want the new token %q", got, secret)
 		}
 	}
 }

@@ -23,6 +23,7 @@ func browserMarkReturnedInPlace(t *testing.T, browser context.Context) {
 		t.Errorf("the blocked dialog's accessible name is %q, want “Ladder” is on loan", name)
 	}
 	wantText(t, "blocked dialog", p.text("dialog[open]"), "Lent to Bob", "Mark returned")
+	p.shot("blocked-dialog.png")
 	if p.present("dialog[open] .confirm-button:not([hidden])") {
 		t.Error("the dialog offers to delete an item on loan")
 	}

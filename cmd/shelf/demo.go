@@ -54,7 +54,12 @@ func seedDemo(ctx context.Context, svc *service.Service, out io.Writer) error {
 		return err
 	}
 	if has {
-		fmt.Fprintln(out, "The database already has users; --demo added nothing.")
+		// note: the passwords were shown once, when they were made; say
+		// who to log in as, and how to begin again with new ones.
+		fmt.Fprintf(out, "The database already has users; --demo added nothing.\n"+
+			"The demo logins are %s (admin) and %s (member), with the passwords printed when the demo data was made.\n"+
+			"To start over, stop Shelf, delete the database file (shelf.db, or the --db one) and its shelf-files directory, and run serve --demo again;\n"+
+			"or give a new file with --db sqlite:demo2.db.\n", demoAdminEmail, demoMemberEmail)
 		return nil
 	}
 	adminPassword, memberPassword := demoPassword(), demoPassword()

@@ -74,5 +74,10 @@ func TestDemoPasswordsAreMadePerDatabase(t *testing.T) {
 		if err := seedDemo(t.Context(), svc, &out); err != nil || login.MatchString(out.String()) {
 			t.Errorf("seeding again: %v, printed %q; want nothing added and no password shown", err, out.String())
 		}
+		for _, want := range []string{"added nothing", demoAdminEmail + " (admin)", demoMemberEmail + " (member)", "To start over"} {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("seeding again printed %q; want it to say %q", out.String(), want)
+			}
+		}
 	}
 }
