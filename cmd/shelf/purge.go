@@ -45,10 +45,10 @@ func cmdPurge(ctx context.Context, env cmdEnv, args []string) error {
 	}
 	defer closeDB()
 	before := svc.Now().Add(-age)
-	bar := progressBar(env.stdout)
+	bar, onTerminal := progressBar(env.stdout)
 	n, err := svc.PurgeTrashedBefore(ctx, shelf.System("cli-purge-"+service.NewRequestID()), before, *batch, bar)
-	if bar != nil {
-		fmt.Fprintln(env.stdout)
+	if onTerminal {
+		fmt.Fprintln(env.stdout) // end the bar's line
 	}
 	if err != nil {
 		fmt.Fprintf(env.stdout, "Purged %s before stopping.\n", shelf.Count(n, "item", "items"))
@@ -62,19 +62,26 @@ func cmdPurge(ctx context.Context, env cmdEnv, args []string) error {
 	return nil
 }
 
-// progressBar draws a bar on a terminal; elsewhere it returns nil and only the
-// summary line is printed.
-func progressBar(w io.Writer) service.PurgeProgress {
-	f, ok := w.(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) {
-		return nil
+// progressBar draws a bar on a terminal. Elsewhere (a log, a pipe, cron's
+// mail) a bar's carriage returns would make one unreadable line, so it
+// writes a plain line each time the count moves instead.
+func progressBar(w io.Writer) (progress service.PurgeProgress, onTerminal bool) {
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		return func(done, total int) {
+			const width = 30
+			filled := width
+			if total > 0 {
+				filled = done * width / total
+			}
+			fmt.Fprintf(w, "\r[%s%s] %d/%d", strings.Repeat("#", filled), strings.Repeat(" ", width-filled), done, total)
+		}, true
 	}
+	last := 0
 	return func(done, total int) {
-		const width = 30
-		filled := width
-		if total > 0 {
-			filled = done * width / total
+		if done == last {
+			return
 		}
-		fmt.Fprintf(w, "\r[%s%s] %d/%d", strings.Repeat("#", filled), strings.Repeat(" ", width-filled), done, total)
-	}
+		last = done
+		fmt.Fprintf(w, "progress: %d of %s purged\n", done, shelf.Count(total, "item", "items"))
+	}, false
 }

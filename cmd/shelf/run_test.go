@@ -205,10 +205,15 @@ func TestCLIPurge(t *testing.T) {
 	live := f.Item(f.Bob, "live")
 	closeDB()
 
-	r := runCLI(t, nil, "", "purge", "--db", dsn)
+	r := runCLI(t, nil, "", "purge", "--db", dsn, "--batch", "2")
 	r.wantExit(t, 0, "purge")
 	if n := purgedCount(t, r.stdout); n != 3 {
 		t.Errorf("purge summary: want it to state 3 items, got %d in %q", n, r.stdout)
+	}
+	// off a terminal, progress is plain lines, one each time the count
+	// moves (batches of 2: after 2, then after 3), before the summary
+	if want := "progress: 2 of 3 items purged\nprogress: 3 of 3 items purged\nPurged 3 items"; !strings.HasPrefix(r.stdout, want) {
+		t.Errorf("purge output off a terminal: want it to begin %q, got %q", want, r.stdout)
 	}
 
 	r = runCLI(t, map[string]string{"SHELF_DB": dsn, "SHELF_OLDER_THAN": "1h"}, "", "purge")
