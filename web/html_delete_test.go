@@ -274,7 +274,12 @@ func TestHTMLUserDelete(t *testing.T) {
 		if e.count(`SELECT count(*) FROM users WHERE id = ?`, bob.ID) != 0 {
 			t.Fatal("the user is still there")
 		}
-		wantPage(t, "users", admin.get("/admin/users"), http.StatusOK, "Deleted the user Bob")
+		users := admin.get("/admin/users")
+		wantPage(t, "users", users, http.StatusOK, "Deleted the user Bob", `href="/admin/users/`+itoa(e.users["ann"].ID)+`/delete"`)
+		// an admin is never offered their own delete, which cannot succeed
+		if self := `href="/admin/users/` + itoa(e.users["admin"].ID) + `/delete"`; strings.Contains(users.body, self) {
+			t.Errorf("users page: the admin's own row offers Delete (%s)", self)
+		}
 		wantPage(t, "audit", admin.get("/admin/audit?action=user.delete"), http.StatusOK, "user.delete", "Deleted user bob@example.com")
 	})
 }
