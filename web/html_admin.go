@@ -20,6 +20,7 @@ type auditView struct {
 	Paged      bool
 	First      string
 	Next       string
+	Error      string // why the filter was refused
 }
 
 // auditActions are the actions the filter offers.
@@ -30,7 +31,17 @@ var auditActions = []string{shelf.ActionItemTrash, shelf.ActionItemRestore, shel
 
 // auditPage lists the audit log, newest first, filtered by the query string.
 func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	v := auditView{Actor: q.Get("actor"), Action: q.Get("action"), EntityType: q.Get("entity_type"),
+		EntityID: q.Get("entity_id"), Actions: auditActions}
 	f, err := auditFilter(r)
+	if shelf.ErrorCode(err) == shelf.EMALFORMED {
+		// note: a mistyped filter keeps the form and what was typed, with
+		// the error above it, rather than a page that loses both
+		v.Error = shelf.AsError(err).Message
+		s.render(w, r, http.StatusBadRequest, "audit", "Audit log", v)
+		return
+	}
 	if err != nil {
 		s.htmlError(w, r, err)
 		return
@@ -40,9 +51,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
 		s.htmlError(w, r, err)
 		return
 	}
-	q := r.URL.Query()
-	v := auditView{Events: page.Events, Actor: q.Get("actor"), Action: q.Get("action"), EntityType: q.Get("entity_type"),
-		EntityID: q.Get("entity_id"), Actions: auditActions, Paged: f.After != ""}
+	v.Events, v.Paged = page.Events, f.After != ""
 	keep := url.Values{"actor": {v.Actor}, "action": {v.Action}, "entity_type": {v.EntityType},
 		"entity_id": {v.EntityID}, "limit": {q.Get("limit")}}
 	v.First = pageLink("/admin/audit", "", keep)
