@@ -60,6 +60,8 @@ func TestBrowser(t *testing.T) {
 		{"NoConsoleErrorsOrCSPViolations", browserEveryPageClean},
 		{"PhoneFitsTheScreen", browserPhone},
 		{"PhotosUploadTrashRestorePurge", browserPhotos},
+		{"DatesInTheReadersTimeZone", browserDates(true)},
+		{"NoScriptDatesInUTC", browserDates(false)},
 	} {
 		t.Run(sc.name, func(t *testing.T) { sc.run(t, browser) })
 	}

@@ -67,7 +67,8 @@ func newRenderer() (*renderer, error) {
 		"date":          func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
 		"datetime":      func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
 		"rfc3339":       func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"utc":           func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+		"when":          when,
+		"day":           day,
 		"deref": func(p *int64) int64 {
 			if p == nil {
 				return 0
