@@ -16,7 +16,7 @@ import (
 
 // Erased is what a reader sees in place of personal data whose key an
 // erasure destroyed.
-const Erased = "[erased]"
+const Erased = shelf.ErasedText
 
 // WithMasterKey wraps the people's keys with master (from shelf serve
 // --key-file) before they are stored, so that a copy of the database alone

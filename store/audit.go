@@ -224,3 +224,12 @@ func (t *Tx) EachAudit(ctx context.Context, since time.Time, fn func(shelf.Audit
 	}
 	return rows.Err()
 }
+
+// AuditEvent returns one event by id, or ENOTFOUND.
+func (t *Tx) AuditEvent(ctx context.Context, id int64) (shelf.AuditEvent, error) {
+	rows, err := t.query(ctx, `SELECT `+auditColumns+` FROM audit_events WHERE id = ?`, id)
+	if err != nil {
+		return shelf.AuditEvent{}, err
+	}
+	return one(rows, scanAudit)
+}

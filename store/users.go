@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"shelf"
@@ -153,4 +154,47 @@ func all[T any](rows interface {
 func (t *Tx) HasUsers(ctx context.Context) (bool, error) {
 	n, err := t.count(ctx, 1, `users`)
 	return n > 0, err
+}
+
+// UsersByIDs returns the users among ids that still exist, by id, in one
+// query.
+func (t *Tx) UsersByIDs(ctx context.Context, ids []int64) (map[int64]shelf.User, error) {
+	out := map[int64]shelf.User{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := t.query(ctx, `SELECT `+userColumns+` FROM users WHERE id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	us, err := all(rows, scanUser)
+	for _, u := range us {
+		out[u.ID] = u
+	}
+	return out, err
+}
+
+// SetPassword replaces a user's password hash; false when there is no such
+// user.
+func (t *Tx) SetPassword(ctx context.Context, id int64, hash string) (bool, error) {
+	res, err := t.exec(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, id)
+	if err != nil {
+		return false, err
+	}
+	n, err := affected(res)
+	return n == 1, err
+}
+
+// DeleteUserSessions ends every session of a user and returns how many
+// there were.
+func (t *Tx) DeleteUserSessions(ctx context.Context, id int64) (int64, error) {
+	res, err := t.exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, id)
+	if err != nil {
+		return 0, err
+	}
+	return affected(res)
 }

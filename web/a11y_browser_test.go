@@ -147,7 +147,12 @@ func browserEveryPageClean(t *testing.T, browser context.Context) {
 		t.Fatal(err)
 	}
 	p.login("admin")
+	var event int64
+	if err := e.queryRow(`SELECT max(id) FROM audit_events`).Scan(&event); err != nil {
+		t.Fatal(err)
+	}
 	for _, path := range []string{"/items?all=1", "/trash?all=1", "/admin/users", "/admin/audit",
+		"/admin/audit?actor=" + itoa(e.users["owner"].ID), "/admin/audit/" + itoa(event),
 		"/admin/users/" + itoa(idle.ID) + "/delete"} {
 		check(path)
 	}

@@ -2,64 +2,10 @@ package web
 
 import (
 	"net/http"
-	"net/url"
 	"time"
 
 	"shelf"
 )
-
-// auditView is the data of the audit log page: the events and the filters
-// as typed, so the form shows them again.
-type auditView struct {
-	Events     []shelf.AuditEvent
-	Actor      string
-	Action     string
-	EntityType string
-	EntityID   string
-	Actions    []string
-	Paged      bool
-	First      string
-	Next       string
-	Error      string // why the filter was refused
-}
-
-// auditActions are the actions the filter offers.
-var auditActions = []string{shelf.ActionItemTrash, shelf.ActionItemRestore, shelf.ActionItemPurge,
-	shelf.ActionNoteDelete, shelf.ActionCategoryDelete, shelf.ActionUserDelete, shelf.ActionItemsTransfer, shelf.ActionTokenDelete,
-	shelf.ActionHoldPlace, shelf.ActionHoldRelease, shelf.ActionUserErase, shelf.ActionAccountDelete, shelf.ActionAccountRestore,
-	shelf.ActionAuditAnchor}
-
-// auditPage lists the audit log, newest first, filtered by the query string.
-func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	v := auditView{Actor: q.Get("actor"), Action: q.Get("action"), EntityType: q.Get("entity_type"),
-		EntityID: q.Get("entity_id"), Actions: auditActions}
-	f, err := auditFilter(r)
-	if shelf.ErrorCode(err) == shelf.EMALFORMED {
-		// note: a mistyped filter keeps the form and what was typed, with
-		// the error above it, rather than a page that loses both
-		v.Error = shelf.AsError(err).Message
-		s.render(w, r, http.StatusBadRequest, "audit", "Audit log", v)
-		return
-	}
-	if err != nil {
-		s.htmlError(w, r, err)
-		return
-	}
-	page, err := s.svc.AuditEvents(r.Context(), actor(r), f)
-	if err != nil {
-		s.htmlError(w, r, err)
-		return
-	}
-	v.Events, v.Paged = page.Events, f.After != ""
-	keep := url.Values{"actor": {v.Actor}, "action": {v.Action}, "entity_type": {v.EntityType},
-		"entity_id": {v.EntityID}, "limit": {q.Get("limit")}}
-	v.First = pageLink("/admin/audit", "", keep)
-	if page.Next != "" {
-		v.Next = pageLink("/admin/audit", page.Next, keep)
-	}
-	s.render(w, r, http.StatusOK, "audit", "Audit log", v)
-}
 
 // usersView is the data of the users page.
 type usersView struct {

@@ -87,6 +87,7 @@ func (s *Server) routes() {
 	m.Handle("POST /tokens/{id}/delete", destroy(s.deleteTokenForm))
 
 	m.Handle("GET /admin/audit", admin(s.auditPage))
+	m.Handle("GET /admin/audit/{id}", admin(s.auditEventPage))
 	m.Handle("GET /admin/users", admin(s.usersPage))
 	m.Handle("GET /admin/users/{id}/delete", admin(s.deleteUserPage))
 	m.Handle("POST /admin/users/{id}/delete", adminDestroy(s.deleteUser))
