@@ -11,6 +11,7 @@ const (
 	JobEmptyTrash = "empty_trash" // emptying a Trash
 	JobPurgeItem  = "purge_item"  // deleting one item forever
 	JobBulkDelete = "bulk_delete" // moving many items to the Trash
+	JobErase      = "erase_user"  // erasing a person
 )
 
 // A job's states. A job is queued until a batch of it has run, running
@@ -39,8 +40,9 @@ type Job struct {
 	FinishedAt *time.Time      `json:"finished_at"`
 	Error      *string         `json:"error"`
 	Result     json.RawMessage `json:"result"`
-	// OwnerID is whose things the job deletes; ActorID who asked for it (0
-	// once that user is gone).
+	// OwnerID is whose things the job deletes (for an erasure, the person
+	// erased, and 0 once they are); ActorID who asked for it (0 once that
+	// user is gone, or when Shelf itself did).
 	OwnerID int64 `json:"-"`
 	ActorID int64 `json:"-"`
 }
@@ -52,4 +54,15 @@ func (j Job) Finished() bool { return j.State == JobDone || j.State == JobFailed
 type JobPage struct {
 	Jobs []Job
 	Next string
+}
+
+// EraseResult is the outcome of erasing a person: whom, and how many of
+// their items were deleted with them. It is a finished erasure job's result;
+// the synchronous call answers 204 without it.
+type EraseResult struct {
+	ErasedUser int64 `json:"erased_user"`
+	Purged     int64 `json:"purged"`
+	// Job, when the person's rows were too many for one request, is the
+	// job that erases them; the rest is then in its result.
+	Job *Job `json:"-"`
 }

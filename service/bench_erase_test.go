@@ -78,7 +78,7 @@ func BenchmarkErase100kNotes(b *testing.B) {
 			var erase memoryUse
 			b.StartTimer()
 			erase = measureMemory(func() {
-				if err := e.svc.EraseUser(e.ctx, e.admin, u.ID, email); err != nil {
+				if _, err := e.svc.EraseUser(e.ctx, e.admin, u.ID, email); err != nil {
 					b.Fatal(err)
 				}
 			})

@@ -22,11 +22,16 @@ const EraseBatch = 500
 // log reads "[erased]" from then on. It writes one user.erase event with no
 // personal data. A legal hold on them or their things refuses it (EHELD),
 // as does erasing oneself (EOWNACCOUNT). A crash leaves it either not begun
-// or recorded as begun, and ResumeErasures finishes it.
-func (s *Service) EraseUser(ctx context.Context, a shelf.Actor, id int64, confirmEmail string) error {
+// or recorded as begun, and ResumeErasures finishes it. When the rows it
+// deletes (items, notes and loans) are more than the job threshold, the
+// account stops as at once and a job does the rest: the result then
+// carries the job (and the job, once done, the rest of the result); an
+// erasure already running as a job answers that job.
+func (s *Service) EraseUser(ctx context.Context, a shelf.Actor, id int64, confirmEmail string) (shelf.EraseResult, error) {
 	if err := requireAdmin(a); err != nil {
-		return err
+		return shelf.EraseResult{}, err
 	}
+	var job *shelf.Job
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
 		u, err := findUser(ctx, tx, id)
 		if err != nil {
@@ -45,10 +50,18 @@ func (s *Service) EraseUser(ctx context.Context, a shelf.Actor, id int64, confir
 		if err := tx.BeginErasure(ctx, u.ID, s.Now()); err != nil {
 			return err
 		}
-		return tx.StopAccount(ctx, u.ID)
+		if err := tx.StopAccount(ctx, u.ID); err != nil {
+			return err
+		}
+		job, err = s.eraseJob(ctx, tx, a, u.ID)
+		return err
 	})
 	if err != nil {
-		return err
+		return shelf.EraseResult{}, err
+	}
+	if job != nil {
+		s.wakeJobs()
+		return shelf.EraseResult{ErasedUser: id, Job: job}, nil
 	}
 	return s.finishErasure(ctx, a, id)
 }
@@ -69,84 +82,112 @@ func heldUser(ctx context.Context, tx *store.Tx, u shelf.User) error {
 // finishErasure runs an erasure that has begun to its end: the batches,
 // then the user, their key and the user.erase event in one transaction,
 // then the engine's scrub. Each step can run again after a crash.
-func (s *Service) finishErasure(ctx context.Context, a shelf.Actor, id int64) error {
+func (s *Service) finishErasure(ctx context.Context, a shelf.Actor, id int64) (shelf.EraseResult, error) {
 	var rows, items int64
 	for {
-		var n int64
+		var n, it int64
 		err := s.db.Write(ctx, func(tx *store.Tx) error {
-			n = 0
-			u, err := tx.UserByID(ctx, id)
-			if shelf.ErrorCode(err) == shelf.ENOTFOUND {
-				return nil // finished already
-			} else if err != nil {
-				return err
-			}
-			// note: a hold placed since the erasure began stops it here; it
-			// stays begun (the account stopped) until the hold is released.
-			if err := heldUser(ctx, tx, u); err != nil {
-				return err
-			}
-			if n, err = tx.EraseRows(ctx, id, EraseBatch); err != nil || n > 0 {
-				rows += n
-				return err
-			}
-			ids, err := tx.OwnedItemIDs(ctx, id, EraseBatch)
-			if err != nil {
-				return err
-			}
-			for _, itemID := range ids {
-				if _, err := s.purgeItemPhotos(ctx, tx, itemID); err != nil {
-					return err
-				}
-				ok, err := tx.EraseItem(ctx, itemID)
-				if err != nil {
-					return err
-				}
-				if ok {
-					n++
-				}
-			}
-			items += n
-			return nil
+			var err error
+			n, it, err = s.eraseStep(ctx, tx, id, EraseBatch)
+			return err
 		})
 		if err != nil {
-			return err
+			return shelf.EraseResult{}, err
 		}
+		rows, items = rows+n-it, items+it
 		if n == 0 {
 			break
 		}
-		s.filesQueued()
+		if it > 0 {
+			s.filesQueued()
+		}
 	}
+	var ended bool
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
-		u, err := tx.UserByID(ctx, id)
-		switch shelf.ErrorCode(err) {
-		case "":
-			if _, err := tx.DeleteUser(ctx, u.ID); err != nil {
-				return err
-			}
-		case shelf.ENOTFOUND:
-			// note: deleted before a crash; the rest below is done again.
-		default:
-			return err
-		}
-		if err := tx.DestroySubjectKey(ctx, id); err != nil {
-			return err
-		}
-		finished, err := tx.FinishErasure(ctx, id, s.Now())
-		if err != nil || !finished {
-			// note: finished meanwhile by another instance, which wrote
-			// the event; an erasure is recorded once.
-			return err
-		}
-		// note: no owner, so neither sealed under the key just destroyed
-		// nor in the erased person's lane; it names them by id only.
-		return s.audit(ctx, tx, a, 0, shelf.ActionUserErase, "user", id, "", fmt.Sprintf("Erased user %d", id),
-			map[string]any{"user_id": id, "items": items, "rows": rows})
+		var err error
+		ended, err = s.eraseEnd(ctx, tx, a, id, items, rows)
+		return err
 	})
 	if err != nil {
-		return err
+		return shelf.EraseResult{}, err
 	}
-	counted(s.count.deletes, "user_erase", 1)
+	return shelf.EraseResult{ErasedUser: id, Purged: items}, s.erased(ctx, ended)
+}
+
+// eraseStep deletes, in tx, one bounded step of what erasing user id
+// deletes (up to limit notes and loans, or else up to limit items with
+// their photos), and returns how many rows it deleted, of which items: 0
+// once nothing is left, or once the user is gone.
+func (s *Service) eraseStep(ctx context.Context, tx *store.Tx, id int64, limit int) (rows, items int64, err error) {
+	u, err := tx.UserByID(ctx, id)
+	if shelf.ErrorCode(err) == shelf.ENOTFOUND {
+		return 0, 0, nil // finished already
+	} else if err != nil {
+		return 0, 0, err
+	}
+	// note: a hold placed since the erasure began stops it here; it stays
+	// begun (the account stopped) until the hold is released.
+	if err := heldUser(ctx, tx, u); err != nil {
+		return 0, 0, err
+	}
+	if rows, err = tx.EraseRows(ctx, id, limit); err != nil || rows > 0 {
+		return rows, 0, err
+	}
+	ids, err := tx.OwnedItemIDs(ctx, id, limit)
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, itemID := range ids {
+		if _, err := s.purgeItemPhotos(ctx, tx, itemID); err != nil {
+			return 0, 0, err
+		}
+		ok, err := tx.EraseItem(ctx, itemID)
+		if err != nil {
+			return 0, 0, err
+		}
+		if ok {
+			items++
+		}
+	}
+	return items, items, nil
+}
+
+// eraseEnd ends, in tx, an erasure whose rows are gone: it deletes the
+// user, destroys their key and writes user.erase (items and rows are what
+// the erasure deleted). It reports whether this transaction ended it: of
+// two that end the same erasure (after a crash, or on two instances), one
+// does, and the erasure is recorded once.
+func (s *Service) eraseEnd(ctx context.Context, tx *store.Tx, a shelf.Actor, id, items, rows int64) (bool, error) {
+	u, err := tx.UserByID(ctx, id)
+	switch shelf.ErrorCode(err) {
+	case "":
+		if _, err := tx.DeleteUser(ctx, u.ID); err != nil {
+			return false, err
+		}
+	case shelf.ENOTFOUND:
+		// note: deleted before a crash; the rest below is done again.
+	default:
+		return false, err
+	}
+	if err := tx.DestroySubjectKey(ctx, id); err != nil {
+		return false, err
+	}
+	finished, err := tx.FinishErasure(ctx, id, s.Now())
+	if err != nil || !finished {
+		return false, err
+	}
+	// note: no owner, so neither sealed under the key just destroyed nor
+	// in the erased person's lane; it names them by id only.
+	return true, s.audit(ctx, tx, a, 0, shelf.ActionUserErase, "user", id, "", fmt.Sprintf("Erased user %d", id),
+		map[string]any{"user_id": id, "items": items, "rows": rows})
+}
+
+// erased does what follows an erasure's commit: it counts it (once, where
+// ended) and has the engine drop its own copies of what was deleted.
+func (s *Service) erased(ctx context.Context, ended bool) error {
+	if ended {
+		counted(s.count.deletes, "user_erase", 1)
+	}
 	return s.db.Scrub(ctx)
 }
 
@@ -186,7 +227,13 @@ func (s *Service) resumeErasures(ctx context.Context, a shelf.Actor) (int, error
 	}
 	done := 0
 	for _, e := range pending {
-		err := s.finishErasure(ctx, a, e.UserID)
+		job, err := s.resumeAsJob(ctx, a, e.UserID)
+		if err == nil && job {
+			continue // the job finishes it
+		}
+		if err == nil {
+			_, err = s.finishErasure(ctx, a, e.UserID)
+		}
 		if shelf.ErrorCode(err) == shelf.EHELD {
 			continue
 		}

@@ -113,7 +113,7 @@ func (s *Service) RunJob(ctx context.Context, a shelf.Actor, id int64, batch int
 	})
 }
 
-// countJob counts, before an emptied Trash's job deletes anything (again
+// countJob counts, before an emptied Trash's or an erasure's job deletes anything (again
 // after a retry), the rows it has to delete, and sets its total. The count
 // runs in a read transaction, which holds up no writer.
 func (s *Service) countJob(ctx context.Context, id int64) error {
@@ -126,13 +126,17 @@ func (s *Service) countJob(ctx context.Context, id int64) error {
 		return err
 	}
 	p, err := readParams(j)
-	if err != nil || j.Kind != shelf.JobEmptyTrash || p.Counted || j.Finished() {
+	if err != nil || (j.Kind != shelf.JobEmptyTrash && j.Kind != shelf.JobErase) || p.Counted || j.Finished() {
 		return err
 	}
 	var rows int64
 	if err := s.db.Read(ctx, func(tx *store.Tx) error {
 		var err error
-		rows, err = tx.JobTrashRows(ctx, j)
+		if j.Kind == shelf.JobErase {
+			rows, err = tx.UserRows(ctx, p.UserID)
+		} else {
+			rows, err = tx.JobTrashRows(ctx, j)
+		}
 		return err
 	}); err != nil {
 		return err
@@ -171,6 +175,13 @@ func (s *Service) jobBatch(ctx context.Context, id int64, batch int) (shelf.Job,
 		}
 		if j.Finished() || j.NextAttemptAt.After(s.Now()) {
 			return nil
+		}
+		if j.Kind == shelf.JobErase {
+			if left, purged, err = s.jobEraseBatch(ctx, tx, &j, batch); err != nil || !left {
+				return err
+			}
+			j.State, j.Attempts, j.Error = shelf.JobRunning, 0, nil
+			return tx.UpdateJob(ctx, j)
 		}
 		var ids []int64
 		if j.Kind == shelf.JobEmptyTrash {
@@ -275,7 +286,8 @@ func (s *Service) jobPurgeBatch(ctx context.Context, tx *store.Tx, j *store.JobR
 
 // finishJob ends a job that has nothing left: what the synchronous call
 // would also have done last (photos trashed on their own, for an emptied
-// Trash), then its result, in one transaction.
+// Trash; the user, their key and user.erase, for an erasure, and then the
+// engine's scrub), then its result, in one transaction.
 func (s *Service) finishJob(ctx context.Context, id int64) (shelf.Job, error) {
 	var j store.JobRow
 	if err := s.db.ReadOne(ctx, func(tx *store.Tx) error {
@@ -295,6 +307,7 @@ func (s *Service) finishJob(ctx context.Context, id int64) (shelf.Job, error) {
 			return shelf.Job{}, err
 		}
 	}
+	var erased, ended bool
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
 		var err error
 		if j, err = tx.LockJob(ctx, id); err != nil || j.Finished() {
@@ -302,6 +315,11 @@ func (s *Service) finishJob(ctx context.Context, id int64) (shelf.Job, error) {
 		}
 		var result any
 		switch j.Kind {
+		case shelf.JobErase:
+			if result, ended, err = s.finishEraseJob(ctx, tx, j); err != nil {
+				return err
+			}
+			erased = true
 		case shelf.JobEmptyTrash:
 			res := shelf.EmptyTrashResult{Purged: int(j.ItemsDone), Blocked: []shelf.BulkBlocker{}}
 			held, err := tx.HeldTrash(ctx, j.OwnerID, maxHeldListed)
@@ -326,6 +344,12 @@ func (s *Service) finishJob(ctx context.Context, id int64) (shelf.Job, error) {
 		j.State, j.Done, j.FinishedAt, j.Error, j.Reason = shelf.JobDone, j.Total, &now, nil, ""
 		return tx.UpdateJob(ctx, j)
 	})
+	if err == nil && erased {
+		// note: the job is done whatever the scrub does; a scrub that
+		// fails is reported (the runner logs it) and done again by the
+		// next erasure.
+		err = s.erased(ctx, ended)
+	}
 	return j.Job, err
 }
 

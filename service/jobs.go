@@ -40,14 +40,15 @@ func (s *Service) wakeJobs() {
 type jobParams struct {
 	Before   *time.Time          `json:"before,omitempty"`  // empty_trash: what was in the Trash when asked
 	ItemID   int64               `json:"item_id,omitempty"` // purge_item
+	UserID   int64               `json:"user_id,omitempty"` // erase_user: whom
 	IDs      []int64             `json:"ids,omitempty"`     // bulk_delete: the ids asked for
 	Cohort   string              `json:"cohort,omitempty"`
 	Trashed  []int64             `json:"trashed,omitempty"`
 	NotFound []int64             `json:"not_found,omitempty"`
 	Blocked  []shelf.BulkBlocker `json:"blocked,omitempty"`
-	// Counted is set once an emptied Trash's job has counted its rows, which
-	// its runner does before the first batch rather than the request (a
-	// count of 100,000 rows would hold the request up).
+	// Counted is set once an emptied Trash's or an erasure's job has
+	// counted its rows, which its runner does before the first batch rather
+	// than the request (a count of 100,000 rows would hold the request up).
 	Counted bool `json:"counted,omitempty"`
 }
 
@@ -89,10 +90,11 @@ func (s *Service) newJob(ctx context.Context, tx *store.Tx, a shelf.Actor, kind 
 func (s *Service) claimJob(ctx context.Context, tx *store.Tx, j *store.JobRow, p jobParams) error {
 	var err error
 	switch j.Kind {
-	case shelf.JobEmptyTrash:
+	case shelf.JobEmptyTrash, shelf.JobErase:
 		// note: nothing to mark or count here; the job row's cutoff takes
-		// the items out of the Trash (store.inTrashView), and its runner
-		// counts them (countJob), so the request writes one row.
+		// the items out of the Trash (store.inTrashView), an erased
+		// person's account is stopped, and the runner counts the rows
+		// (countJob), so the request writes one row.
 		p.Counted = false
 		j.Total = j.Done
 		if err := writeParams(j, p); err != nil {

@@ -31,11 +31,14 @@ const jobColumns = `id, kind, state, owner_id, actor_id, actor_role, request_id,
 
 func scanJob(s interface{ Scan(...any) error }) (JobRow, error) {
 	var j JobRow
-	var actor *int64
+	var owner, actor *int64
 	var errText, result, params string
-	err := s.Scan(&j.ID, &j.Kind, &j.State, &j.OwnerID, nullInt{&actor}, &j.ActorRole, &j.RequestID, &j.Reason,
+	err := s.Scan(&j.ID, &j.Kind, &j.State, nullInt{&owner}, nullInt{&actor}, &j.ActorRole, &j.RequestID, &j.Reason,
 		&params, &j.Done, &j.Total, &j.ItemsDone, &j.Attempts, timeCol{&j.NextAttemptAt}, nullString{&errText},
 		nullString{&result}, timeCol{&j.CreatedAt}, nullTimeCol{&j.FinishedAt}, nullTimeCol{&j.TrashedBefore})
+	if owner != nil {
+		j.OwnerID = *owner
+	}
 	if actor != nil {
 		j.ActorID = *actor
 	}

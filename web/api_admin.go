@@ -91,7 +91,8 @@ func (s *Server) apiUnlockLogins(w http.ResponseWriter, r *http.Request) {
 }
 
 // apiEraseUser erases a user: body {"confirm_email": "…"}, their email
-// typed to confirm; 204 once nothing of them is left.
+// typed to confirm; 204 once nothing of them is left, or 202 with the job
+// that erases them when they have too many rows for one request.
 func (s *Server) apiEraseUser(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		ConfirmEmail string `json:"confirm_email"`
@@ -100,8 +101,13 @@ func (s *Server) apiEraseUser(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := s.svc.EraseUser(r.Context(), actor(r), id, body.ConfirmEmail); err != nil {
+	res, err := s.svc.EraseUser(r.Context(), actor(r), id, body.ConfirmEmail)
+	if err != nil {
 		s.apiError(w, r, err)
+		return
+	}
+	if res.Job != nil {
+		writeJobAccepted(w, res.Job)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -40,15 +40,17 @@ func (s *Server) renderUserErase(w http.ResponseWriter, r *http.Request, status 
 	s.render(w, r, status, "user_erase", "Erase "+u.Name+"?", v)
 }
 
-// eraseUser erases a user once their email is typed; a refusal re-renders
-// the page with its status and reason.
+// eraseUser erases a user once their email is typed (or, past the job
+// threshold, leads to the job that does); a refusal re-renders the page
+// with its status and reason.
 func (s *Server) eraseUser(w http.ResponseWriter, r *http.Request) {
 	id, ok := s.pathIDOr400(w, r)
 	if !ok || !s.readForm(w, r) {
 		return
 	}
 	v := userEraseView{Typed: field(r, "confirm_email")}
-	if err := s.svc.EraseUser(r.Context(), actor(r), id, v.Typed); err != nil {
+	res, err := s.svc.EraseUser(r.Context(), actor(r), id, v.Typed)
+	if err != nil {
 		p := s.refusal(w, r, err)
 		if p.Status == http.StatusNotFound {
 			s.htmlError(w, r, err)
@@ -56,6 +58,10 @@ func (s *Server) eraseUser(w http.ResponseWriter, r *http.Request) {
 		}
 		v.Error, v.Message, v.Blocked = p.Errors["confirm_email"], refusalMessage(p), p.Blockers
 		s.renderUserErase(w, r, p.Status, id, v)
+		return
+	}
+	if res.Job != nil {
+		redirect(w, r, jobPath(res.Job.ID))
 		return
 	}
 	// note: the flash names the user by id only; their name and email are

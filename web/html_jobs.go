@@ -30,6 +30,7 @@ var jobTitles = map[string]string{
 	shelf.JobEmptyTrash: "Emptying the Trash",
 	shelf.JobPurgeItem:  "Deleting an item forever",
 	shelf.JobBulkDelete: "Moving items to the Trash",
+	shelf.JobErase:      "Erasing a user",
 }
 
 // jobPage shows one job that the viewer may see (404 otherwise).
@@ -47,10 +48,13 @@ func (s *Server) jobPage(w http.ResponseWriter, r *http.Request) {
 	v := jobView{Job: j, Max: max(j.Total, 1), CanRetry: j.State == shelf.JobFailed && a.IsAdmin(),
 		All: a.IsAdmin() && j.OwnerID != a.UserID, Back: "/trash"}
 	v.Percent = min(100, j.Done*100/v.Max)
-	if j.Kind == shelf.JobBulkDelete {
+	switch j.Kind {
+	case shelf.JobBulkDelete:
 		v.Back = "/items"
+	case shelf.JobErase:
+		v.Back = "/admin/users"
 	}
-	if v.All {
+	if v.All && j.Kind != shelf.JobErase {
 		v.Back += "?all=1"
 	}
 	if j.State == shelf.JobDone {
@@ -79,6 +83,12 @@ func jobOutcome(j shelf.Job) (string, string) {
 		if json.Unmarshal(j.Result, &res) == nil {
 			f := bulkFlash(res)
 			return f.Text, f.Cohort
+		}
+	case shelf.JobErase:
+		var res shelf.EraseResult
+		if json.Unmarshal(j.Result, &res) == nil {
+			// note: by id only, as the synchronous erasure's flash.
+			return "Erased user #" + itoa(res.ErasedUser) + "; nothing of them is left.", ""
 		}
 	}
 	return "Done.", ""

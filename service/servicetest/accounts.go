@@ -142,7 +142,7 @@ func testAccountRestoreDuringGrace(t *testing.T, f *Fixture) {
 // them), nothing changed.
 func testLastAdminKeepsAccount(t *testing.T, f *Fixture) {
 	root, session, _ := f.withPassword("root@example.com", "Root", shelf.RoleAdmin)
-	if err := f.Svc.EraseUser(f.Ctx, root, f.Admin.UserID, "admin@example.com"); err != nil {
+	if _, err := f.Svc.EraseUser(f.Ctx, root, f.Admin.UserID, "admin@example.com"); err != nil {
 		t.Fatal(err)
 	}
 	before := f.AuditTotal()

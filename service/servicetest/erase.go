@@ -65,12 +65,12 @@ func testEraseLeavesNoCopy(t *testing.T, f *Fixture) {
 
 	ctx := f.Ctx
 	before := f.AuditTotal()
-	WantCode(t, f.Svc.EraseUser(ctx, f.Alice, eve.UserID, "eve.quartzfield@example.com"), shelf.EFORBIDDEN, "a member erases")
-	WantCode(t, f.Svc.EraseUser(ctx, f.Admin, 424242, "x@example.com"), shelf.ENOTFOUND, "erase a missing user")
-	WantCode(t, f.Svc.EraseUser(ctx, f.Admin, eve.UserID, "eve@example.com"), shelf.EINVALID, "erase with the wrong email")
-	WantCode(t, f.Svc.EraseUser(ctx, f.Admin, f.Admin.UserID, "admin@example.com"), shelf.EOWNACCOUNT, "erase oneself")
+	WantCode(t, eraseErr(f.Svc.EraseUser(ctx, f.Alice, eve.UserID, "eve.quartzfield@example.com")), shelf.EFORBIDDEN, "a member erases")
+	WantCode(t, eraseErr(f.Svc.EraseUser(ctx, f.Admin, 424242, "x@example.com")), shelf.ENOTFOUND, "erase a missing user")
+	WantCode(t, eraseErr(f.Svc.EraseUser(ctx, f.Admin, eve.UserID, "eve@example.com")), shelf.EINVALID, "erase with the wrong email")
+	WantCode(t, eraseErr(f.Svc.EraseUser(ctx, f.Admin, f.Admin.UserID, "admin@example.com")), shelf.EOWNACCOUNT, "erase oneself")
 	h := f.hold(shelf.HoldInput{ItemID: &lampID, Reason: "Case 5"})
-	err := f.Svc.EraseUser(ctx, f.Admin, eve.UserID, "EVE.quartzfield@example.com")
+	_, err := f.Svc.EraseUser(ctx, f.Admin, eve.UserID, "EVE.quartzfield@example.com")
 	WantCode(t, err, shelf.EHELD, "erase a user with a held item")
 	wantBlocker(t, shelf.AsError(err).Blockers, shelf.BlockHold, h.ID, "Case 5")
 	if f.Count("SELECT count(*) FROM users WHERE id = %d", eve.UserID) != 1 || f.Count("SELECT count(*) FROM erased_subjects") != 0 ||
@@ -79,7 +79,7 @@ func testEraseLeavesNoCopy(t *testing.T, f *Fixture) {
 	}
 	WantCode(t, f.Svc.ReleaseHold(ctx, f.Admin, h.ID), "", "release")
 
-	WantCode(t, f.Svc.EraseUser(ctx, f.Admin, eve.UserID, " EVE.quartzfield@example.com "), "", "erase Eve")
+	WantCode(t, eraseErr(f.Svc.EraseUser(ctx, f.Admin, eve.UserID, " EVE.quartzfield@example.com ")), "", "erase Eve")
 
 	for _, table := range []string{"items", "categories", "api_tokens", "sessions", "subject_keys"} {
 		col := "owner_id"
@@ -115,7 +115,7 @@ func testEraseLeavesNoCopy(t *testing.T, f *Fixture) {
 	f.scanForNone(t, eveStrings)
 
 	// Erasing her again is 404: she is gone.
-	WantCode(t, f.Svc.EraseUser(ctx, f.Admin, eve.UserID, "eve.quartzfield@example.com"), shelf.ENOTFOUND, "erase again")
+	WantCode(t, eraseErr(f.Svc.EraseUser(ctx, f.Admin, eve.UserID, "eve.quartzfield@example.com")), shelf.ENOTFOUND, "erase again")
 }
 
 // testEraseResumes: an erasure that stopped half-way (the process died
@@ -216,3 +216,6 @@ func (f *Fixture) scanForNone(t *testing.T, strs []string) {
 		}
 	}
 }
+
+// eraseErr is EraseUser's error alone.
+func eraseErr(_ shelf.EraseResult, err error) error { return err }
