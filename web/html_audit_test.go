@@ -111,7 +111,7 @@ func TestHTMLAuditLogGoneActors(t *testing.T) {
 		if _, err := e.svc.DeleteUser(ctx, e.actor("admin"), ann.ID); err != nil {
 			t.Fatal(err)
 		}
-		if err := e.svc.EraseUser(ctx, e.actor("admin"), bob.ID, bob.Email); err != nil {
+		if _, err := e.svc.EraseUser(ctx, e.actor("admin"), bob.ID, bob.Email); err != nil {
 			t.Fatal(err)
 		}
 		log := admin.get("/admin/audit?action=item.trash")
