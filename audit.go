@@ -23,6 +23,11 @@ const (
 	// admin gave it back before then.
 	ActionAccountDelete  = "account.delete"
 	ActionAccountRestore = "account.restore"
+	// ActionUserCreate records that an admin added a user from the web,
+	// ActionUserPasswordReset that an admin set a user's password (the
+	// event never holds the password or its hash).
+	ActionUserCreate        = "user.create"
+	ActionUserPasswordReset = "user.password_reset"
 	// ActionAuditAnchor binds the heads of every audit lane (see AuditEvent),
 	// so that a lane cut short is detected.
 	ActionAuditAnchor = "audit.anchor"

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"shelf"
@@ -22,8 +23,23 @@ type NewUser struct {
 	Role     shelf.Role
 }
 
-// AddUser creates a user. Emails are unique regardless of case.
+// AddUser creates a user (the command line's shelf user add, which has no
+// actor to audit). Emails are unique regardless of case.
 func (s *Service) AddUser(ctx context.Context, nu NewUser) (shelf.User, error) {
+	u, err := nu.check(s.Now())
+	if err != nil {
+		return shelf.User{}, err
+	}
+	err = s.db.Write(ctx, func(tx *store.Tx) error {
+		u, err = insertUser(ctx, tx, u)
+		return err
+	})
+	return u, err
+}
+
+// check validates and tidies what it takes to add a user, and returns the
+// user to insert, with the password hashed.
+func (nu NewUser) check(now time.Time) (shelf.User, error) {
 	nu.Email = strings.ToLower(strings.TrimSpace(nu.Email))
 	nu.Name = strings.TrimSpace(nu.Name)
 	fields := map[string]string{}
@@ -33,10 +49,8 @@ func (s *Service) AddUser(ctx context.Context, nu NewUser) (shelf.User, error) {
 	if msg := shelf.ValidateName(nu.Name); msg != "" {
 		fields["name"] = msg
 	}
-	if utf8.RuneCountInString(nu.Password) < MinPasswordLen {
-		fields["password"] = fmt.Sprintf("The password needs at least %d characters.", MinPasswordLen)
-	} else if len(nu.Password) > 1024 {
-		fields["password"] = "The password is too long."
+	if msg := passwordProblem(nu.Password); msg != "" {
+		fields["password"] = msg
 	}
 	if nu.Role == "" {
 		nu.Role = shelf.RoleMember
@@ -47,23 +61,34 @@ func (s *Service) AddUser(ctx context.Context, nu NewUser) (shelf.User, error) {
 	if len(fields) > 0 {
 		return shelf.User{}, shelf.Invalid(fields)
 	}
-	u := shelf.User{Email: nu.Email, Name: nu.Name, PasswordHash: hashPassword(nu.Password), Role: nu.Role, CreatedAt: s.Now()}
-	err := s.db.Write(ctx, func(tx *store.Tx) error {
-		if clash, err := tx.UserByEmail(ctx, nu.Email); err == nil {
-			return &shelf.Error{Code: shelf.EEMAILTAKEN, Message: fmt.Sprintf("A user with the email %s already exists.", nu.Email),
-				Blockers: []shelf.Blocker{shelf.NewBlocker(shelf.BlockUser, clash.ID, clash.Name)}}
-		} else if shelf.ErrorCode(err) != shelf.ENOTFOUND {
-			return err
-		}
-		var err error
-		u, err = tx.InsertUser(ctx, u)
-		if e := shelf.AsError(err); e != nil && e.Code == shelf.ECONFLICT {
-			// note: added by a concurrent request since the check.
-			e.Code, e.Blockers = shelf.EEMAILTAKEN, []shelf.Blocker{}
-			e.Message = fmt.Sprintf("A user with the email %s already exists.", nu.Email)
-		}
-		return err
-	})
+	return shelf.User{Email: nu.Email, Name: nu.Name, PasswordHash: hashPassword(nu.Password), Role: nu.Role, CreatedAt: now}, nil
+}
+
+// passwordProblem says what is wrong with a new password, or "" when it
+// will do: the one rule for every way a password is set.
+func passwordProblem(password string) string {
+	if utf8.RuneCountInString(password) < MinPasswordLen {
+		return fmt.Sprintf("The password needs at least %d characters.", MinPasswordLen)
+	} else if len(password) > 1024 {
+		return "The password is too long."
+	}
+	return ""
+}
+
+// insertUser adds u in tx; a taken email is EEMAILTAKEN, naming who has it.
+func insertUser(ctx context.Context, tx *store.Tx, u shelf.User) (shelf.User, error) {
+	if clash, err := tx.UserByEmail(ctx, u.Email); err == nil {
+		return u, &shelf.Error{Code: shelf.EEMAILTAKEN, Message: fmt.Sprintf("A user with the email %s already exists.", u.Email),
+			Blockers: []shelf.Blocker{shelf.NewBlocker(shelf.BlockUser, clash.ID, clash.Name)}}
+	} else if shelf.ErrorCode(err) != shelf.ENOTFOUND {
+		return u, err
+	}
+	u, err := tx.InsertUser(ctx, u)
+	if e := shelf.AsError(err); e != nil && e.Code == shelf.ECONFLICT {
+		// note: added by a concurrent request since the check.
+		e.Code, e.Blockers = shelf.EEMAILTAKEN, []shelf.Blocker{}
+		e.Message = fmt.Sprintf("A user with the email %s already exists.", u.Email)
+	}
 	return u, err
 }
 

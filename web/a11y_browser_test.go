@@ -153,7 +153,7 @@ func browserEveryPageClean(t *testing.T, browser context.Context) {
 	}
 	for _, path := range []string{"/items?all=1", "/trash?all=1", "/admin/users", "/admin/audit",
 		"/admin/audit?actor=" + itoa(e.users["owner"].ID), "/admin/audit/" + itoa(event),
-		"/admin/users/" + itoa(idle.ID) + "/delete"} {
+		"/admin/users/" + itoa(idle.ID) + "/delete", "/admin/users/new", "/admin/users/" + itoa(idle.ID) + "/password"} {
 		check(path)
 	}
 

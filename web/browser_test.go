@@ -60,6 +60,8 @@ func TestBrowser(t *testing.T) {
 		{"NoConsoleErrorsOrCSPViolations", browserEveryPageClean},
 		{"PhoneFitsTheScreen", browserPhone},
 		{"PhotosUploadTrashRestorePurge", browserPhotos},
+		{"AdminAddsUserAndSetsPassword", browserAdminUsers(true)},
+		{"NoScriptAdminAddsUserAndSetsPassword", browserAdminUsers(false)},
 		{"DatesInTheReadersTimeZone", browserDates(true)},
 		{"NoScriptDatesInUTC", browserDates(false)},
 	} {

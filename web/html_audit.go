@@ -41,6 +41,7 @@ type actorOption struct {
 var auditActions = []string{shelf.ActionItemTrash, shelf.ActionItemRestore, shelf.ActionItemPurge,
 	shelf.ActionNoteDelete, shelf.ActionCategoryDelete, shelf.ActionUserDelete, shelf.ActionItemsTransfer, shelf.ActionTokenDelete,
 	shelf.ActionHoldPlace, shelf.ActionHoldRelease, shelf.ActionUserErase, shelf.ActionAccountDelete, shelf.ActionAccountRestore,
+	shelf.ActionUserCreate, shelf.ActionUserPasswordReset,
 	shelf.ActionAuditAnchor}
 
 // auditPage lists the audit log, newest first, filtered by the query string.

@@ -64,6 +64,7 @@ func newRenderer() (*renderer, error) {
 		"undoNote":      shelf.UndoNote,
 		"impactCap":     func() int { return shelf.ImpactCap },
 		"bulkShown":     func() int { return bulkShown },
+		"minPassword":   func() int { return service.MinPasswordLen },
 		"date":          func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
 		"datetime":      func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
 		"rfc3339":       func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
