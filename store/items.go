@@ -206,14 +206,7 @@ const nameLike = `lower(name) LIKE lower(?) ESCAPE '!'`
 // everyone's (for admins).
 func (t *Tx) LiveItems(ctx context.Context, owner *int64, f shelf.ItemFilter) (shelf.ItemPage, error) {
 	limit := pageLimit(f.Limit)
-	var where []string
-	var args []any
-	// note: items a bulk delete's job is moving have left the list already.
-	where = append(where, "deleted_at IS NULL", "job_id IS NULL")
-	if owner != nil {
-		where = append(where, "owner_id = ?")
-		args = append(args, *owner)
-	}
+	where, args := liveMatching(owner, f)
 	if f.After != "" {
 		after, err := decodeIDCursor(f.After)
 		if err != nil {
@@ -221,14 +214,6 @@ func (t *Tx) LiveItems(ctx context.Context, owner *int64, f shelf.ItemFilter) (s
 		}
 		where = append(where, "id < ?")
 		args = append(args, after)
-	}
-	if f.Query != "" {
-		where = append(where, nameLike)
-		args = append(args, likePattern(f.Query))
-	}
-	if f.CategoryID != nil {
-		where = append(where, "category_id = ?")
-		args = append(args, *f.CategoryID)
 	}
 	args = append(args, limit+1)
 	rows, err := t.query(ctx, `SELECT `+liveItemColumns+` FROM items WHERE `+strings.Join(where, " AND ")+

@@ -103,6 +103,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"JobResumes", testJobResumes},
 		{"JobOneRunner", testJobOneRunner},
 		{"JobBulkDelete", testJobBulkDelete},
+		{"TrashMatching", testTrashMatching},
 		{"ExportHoldsWhatIsTheirs", testExportHoldsWhatIsTheirs},
 		{"ExportStreamsInBoundedMemory", testExportStreamsInBoundedMemory},
 		{"AccountDeleteThenErased", testAccountDeleteThenErased},
