@@ -134,7 +134,8 @@ func browserEveryPageClean(t *testing.T, browser context.Context) {
 	for _, path := range []string{"/items", "/items?q=dri", "/items/new", "/items/" + item, "/items/" + lent,
 		"/items/" + item + "/edit", "/items/" + item + "/delete", "/notes/" + itoa(e.ids["note"]) + "/delete",
 		"/categories", "/categories/" + itoa(e.ids["cat"]) + "/delete", "/trash", "/trash/" + itoa(e.ids["trashed"]),
-		"/trash/" + itoa(e.ids["trashed"]) + "/delete", "/trash/empty", "/tokens"} {
+		"/trash/" + itoa(e.ids["trashed"]) + "/delete", "/trash/empty", "/tokens",
+		"/items?limit=1", "/items/delete-matching?q=dri"} {
 		check(path)
 	}
 	if st, _ := p.follow(".logout button"); st != 200 {

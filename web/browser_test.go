@@ -64,6 +64,8 @@ func TestBrowser(t *testing.T) {
 		{"NoScriptAdminAddsUserAndSetsPassword", browserAdminUsers(false)},
 		{"DatesInTheReadersTimeZone", browserDates(true)},
 		{"NoScriptDatesInUTC", browserDates(false)},
+		{"SelectAllMatching", browserDeleteMatching(true)},
+		{"NoScriptSelectAllMatching", browserDeleteMatching(false)},
 	} {
 		t.Run(sc.name, func(t *testing.T) { sc.run(t, browser) })
 	}

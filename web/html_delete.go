@@ -115,6 +115,8 @@ type bulkDeleteView struct {
 	Reason    reasonField // optional; kept in each item's audit event
 	Error     string      // what is wrong with the typed count
 	Message   string      // why nothing was deleted
+	Action    string      // where the form posts
+	Matching  *matchingNote
 }
 
 // bulkShown is how many names the bulk confirmation lists.
@@ -131,7 +133,7 @@ func (s *Server) bulkDeleteItems(w http.ResponseWriter, r *http.Request) {
 		s.htmlError(w, r, err)
 		return
 	}
-	v := bulkDeleteView{IDs: ids, Number: len(ids), Count: countPhrase(len(ids), "item", "items"), NeedCount: shelf.BulkNeedsCount(len(ids)),
+	v := bulkDeleteView{IDs: ids, Number: len(ids), Action: "/items/bulk-delete", Count: countPhrase(len(ids), "item", "items"), NeedCount: shelf.BulkNeedsCount(len(ids)),
 		Reason: reasonField{Value: field(r, "reason")}}
 	if field(r, "confirmed") != "1" {
 		s.renderBulkDelete(w, r, http.StatusOK, v)

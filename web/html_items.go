@@ -27,6 +27,7 @@ type itemsView struct {
 	CategoryID int64
 	Categories []shelf.Category
 	IDsError   string // a bulk delete came with nothing ticked
+	Matching   *matchingView
 }
 
 // listing is what the items list and the Trash show around their rows: whose
@@ -111,6 +112,10 @@ func (s *Server) renderItems(w http.ResponseWriter, r *http.Request, status int,
 	v := itemsView{List: l.listing, Rows: itemRowsHTML(rows, l.All), Query: l.filter.Query, Categories: l.cats, IDsError: idsError}
 	if l.filter.CategoryID != nil {
 		v.CategoryID = *l.filter.CategoryID
+	}
+	if v.Matching, err = s.matchingOffer(r, l); err != nil {
+		s.htmlError(w, r, err)
+		return
 	}
 	title := "Your items"
 	if l.All {

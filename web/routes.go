@@ -46,6 +46,8 @@ func (s *Server) routes() {
 	m.Handle("GET /items/{id}/delete", page(s.deleteItemPage))
 	m.Handle("POST /items/{id}/delete", destroy(s.deleteItem))
 	m.Handle("POST /items/bulk-delete", destroy(s.bulkDeleteItems))
+	m.Handle("GET /items/delete-matching", page(s.deleteMatchingPage))
+	m.Handle("POST /items/delete-matching", destroy(s.deleteMatching))
 
 	m.Handle("POST /items/{id}/notes", page(s.addNote))
 	m.Handle("GET /notes/{id}/delete", page(s.deleteNotePage))
