@@ -35,7 +35,7 @@ func TestHTMLDeleteMatching(t *testing.T) {
 		// The first page of everything offers all 56; a one-page search
 		// offers nothing more than its page.
 		wantPage(t, "all items", b.get("/items"), http.StatusOK,
-			`<input type="checkbox" class="select-page" data-select-page="bulk" aria-label="Select all on this page" hidden>`,
+			`<p class="select-page-line" hidden><label><input type="checkbox" class="select-page" data-select-page="bulk"> Select all on this page</label></p>`,
 			`<a href="/items/delete-matching">Select all 56 items…</a>`)
 		wantLacks(t, "one page", b.get("/items?q=lamp"), "delete-matching")
 		list := b.get("/items?q=BOX")

@@ -24,7 +24,7 @@
       said.textContent = all.checked ? `All ${list.length === 1 ? '1 item' : list.length + ' items'} on this page are selected.` : '';
     };
 
-    all.hidden = false;
+    (all.closest('.select-page-line') || all).hidden = false;
     all.addEventListener('change', () => {
       for (const b of boxes()) b.checked = all.checked;
       sync();
@@ -32,7 +32,8 @@
     document.addEventListener('change', (ev) => { if (ev.target.matches(selector)) sync(); });
     // note: rows leave (a delete, another tab's event) and boxes are cleared
     // without a change event; the table's rows changing says when to look.
-    const table = all.closest('table');
+    const first = document.querySelector(selector);
+    const table = first && first.closest('table');
     if (table) new MutationObserver(sync).observe(table, { childList: true, subtree: true });
     sync();
   }
