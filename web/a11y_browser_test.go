@@ -135,7 +135,7 @@ func browserEveryPageClean(t *testing.T, browser context.Context) {
 		"/items/" + item + "/edit", "/items/" + item + "/delete", "/notes/" + itoa(e.ids["note"]) + "/delete",
 		"/categories", "/categories/" + itoa(e.ids["cat"]) + "/delete", "/trash", "/trash/" + itoa(e.ids["trashed"]),
 		"/trash/" + itoa(e.ids["trashed"]) + "/delete", "/trash/empty", "/tokens",
-		"/items?limit=1", "/items/delete-matching?q=dri"} {
+		"/items?limit=1", "/items/delete-matching?q=dri", "/overview"} {
 		check(path)
 	}
 	if st, _ := p.follow(".logout button"); st != 200 {

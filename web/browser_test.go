@@ -66,6 +66,7 @@ func TestBrowser(t *testing.T) {
 		{"NoScriptDatesInUTC", browserDates(false)},
 		{"SelectAllMatching", browserDeleteMatching(true)},
 		{"NoScriptSelectAllMatching", browserDeleteMatching(false)},
+		{"OverviewChart", browserOverview},
 	} {
 		t.Run(sc.name, func(t *testing.T) { sc.run(t, browser) })
 	}

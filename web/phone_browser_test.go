@@ -69,7 +69,7 @@ func phonePages(e *apiEnv) []string {
 	item := itoa(e.ids["item"])
 	return []string{"/items", "/items/new", "/items/" + item, "/items/" + itoa(e.ids["lent"]),
 		"/items/" + item + "/edit", "/items/" + item + "/delete", "/categories", "/trash",
-		"/trash/" + itoa(e.ids["trashed"]) + "/delete", "/tokens"}
+		"/trash/" + itoa(e.ids["trashed"]) + "/delete", "/tokens", "/overview"}
 }
 
 func browserPhone(t *testing.T, browser context.Context) {

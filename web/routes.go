@@ -37,6 +37,7 @@ func (s *Server) routes() {
 	m.Handle("POST /login", login(s.login))
 	m.Handle("POST /logout", login(s.logout))
 
+	m.Handle("GET /overview", page(s.overviewPage))
 	m.Handle("GET /items", page(s.itemsPage))
 	m.Handle("GET /items/new", page(s.newItemPage))
 	m.Handle("POST /items", page(s.createItem))

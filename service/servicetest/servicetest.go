@@ -104,6 +104,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"JobOneRunner", testJobOneRunner},
 		{"JobBulkDelete", testJobBulkDelete},
 		{"TrashMatching", testTrashMatching},
+		{"Overview", testOverview},
 		{"ExportHoldsWhatIsTheirs", testExportHoldsWhatIsTheirs},
 		{"ExportStreamsInBoundedMemory", testExportStreamsInBoundedMemory},
 		{"AccountDeleteThenErased", testAccountDeleteThenErased},
