@@ -25,10 +25,19 @@ type User struct {
 }
 
 // TransferResult is what giving a user's items to another did: how many
-// items moved, and to whom (for the message that says so).
+// items moved, to whom (for the message that says so), and which were
+// renamed because the recipient already used their names.
 type TransferResult struct {
-	Transferred int64 `json:"transferred"`
-	To          User  `json:"-"`
+	Transferred int64     `json:"transferred"`
+	To          User      `json:"-"`
+	Renamed     []Renamed `json:"renamed"`
+}
+
+// Renamed is an item that a transfer renamed: its name before and after.
+type Renamed struct {
+	ID   int64  `json:"id"`
+	From string `json:"from"`
+	To   string `json:"to"`
 }
 
 // Actor is who is asking for a use case, and from where; the service decides

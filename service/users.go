@@ -275,8 +275,21 @@ func (s *Service) DeleteUser(ctx context.Context, a shelf.Actor, id int64) (shel
 
 // TransferItems gives every item of one user, live and trashed, to another;
 // admins only. The moved items become uncategorised (categories stay with
-// their owner). A live name both users use refuses the whole transfer.
+// their owner). A live name both users use refuses the whole transfer
+// (ENAMETAKEN, naming the items); TransferItemsRenaming resolves it.
 func (s *Service) TransferItems(ctx context.Context, a shelf.Actor, from, to int64) (shelf.TransferResult, error) {
+	return s.transferItems(ctx, a, from, to, false)
+}
+
+// TransferItemsRenaming is TransferItems that, rather than refuse, renames
+// each live item whose name the recipient already uses ("Drill (from
+// Alice)", then "… 2" and on while that is taken too), in the same
+// transaction as the transfer, whose audit events keep both names.
+func (s *Service) TransferItemsRenaming(ctx context.Context, a shelf.Actor, from, to int64) (shelf.TransferResult, error) {
+	return s.transferItems(ctx, a, from, to, true)
+}
+
+func (s *Service) transferItems(ctx context.Context, a shelf.Actor, from, to int64, rename bool) (shelf.TransferResult, error) {
 	var res shelf.TransferResult
 	if err := requireAdmin(a); err != nil {
 		return res, err
@@ -310,6 +323,12 @@ func (s *Service) TransferItems(ctx context.Context, a shelf.Actor, from, to int
 			return shelf.Restricted(shelf.EHELD,
 				fmt.Sprintf("A legal hold covers %s’s things; they stay with %s until it is released.", src.Name, src.Name), holdBlockers(holds))
 		}
+		renamed := []shelf.Renamed{}
+		if rename {
+			if renamed, err = s.renameClashes(ctx, tx, src, dst); err != nil {
+				return err
+			}
+		}
 		clashes, err := tx.LiveNameClashes(ctx, from, to, maxBlockers)
 		if err != nil {
 			return err
@@ -319,8 +338,16 @@ func (s *Service) TransferItems(ctx context.Context, a shelf.Actor, from, to int
 			for _, it := range clashes {
 				bs = append(bs, shelf.NewBlocker(shelf.BlockItem, it.ID, it.Name))
 			}
-			return &shelf.Error{Code: shelf.ENAMETAKEN, Blockers: bs,
-				Message: fmt.Sprintf("%s already has live items with these names; rename them first.", dst.Name)}
+			example, err := freeName(ctx, tx, clashes[0].Name, src, dst)
+			if err != nil {
+				return err
+			}
+			msg := fmt.Sprintf("%s already has live items with these names; rename them first, or transfer and rename them (for example, “%s” becomes “%s”).",
+				dst.Name, clashes[0].Name, example)
+			if rename {
+				msg = fmt.Sprintf("%s already has live items with these names and every numbered name tried; rename them first.", dst.Name)
+			}
+			return &shelf.Error{Code: shelf.ENAMETAKEN, Blockers: bs, Message: msg}
 		}
 		n, err = tx.TransferItems(ctx, from, to, s.Now())
 		if err != nil {
@@ -334,13 +361,18 @@ func (s *Service) TransferItems(ctx context.Context, a shelf.Actor, from, to int
 		}
 		// note: each lane's copy is sealed under its owner's key, so the
 		// summary names the users by id: an email in it would outlive the
-		// other user's erasure.
+		// other user's erasure. The renamed items' names are the
+		// recipient's now, like the items.
 		summary := fmt.Sprintf("Transferred %s from user %d to user %d", shelf.Count(n, "item", "items"), src.ID, dst.ID)
 		snap := map[string]any{"from": src.ID, "to": dst.ID, "items": n}
+		if len(renamed) > 0 {
+			summary += fmt.Sprintf("; renamed %s that clashed", shelf.Count(len(renamed), "item", "items"))
+			snap["renamed"] = renamed
+		}
 		if err := s.audit(ctx, tx, a, src.ID, shelf.ActionItemsTransfer, "user", src.ID, "", summary, snap); err != nil {
 			return err
 		}
-		res = shelf.TransferResult{Transferred: n, To: dst}
+		res = shelf.TransferResult{Transferred: n, To: dst, Renamed: renamed}
 		return s.audit(ctx, tx, a, dst.ID, shelf.ActionItemsTransfer, "user", src.ID, "", summary, snap)
 	})
 	if err != nil {

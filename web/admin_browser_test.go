@@ -70,3 +70,40 @@ func browserAdminUsers(scripts bool) func(t *testing.T, browser context.Context)
 		wantText(t, "event", p.text("main"), "user.password_reset", "Reset the password of cy@example.com", "Sessions ended")
 	}
 }
+
+// browserTransferRename: a transfer that hits a name the recipient uses
+// ends on a page that names the clash and offers to transfer and rename,
+// which works with the keyboard's and the mouse's plain form posts alike.
+func browserTransferRename(scripts bool) func(t *testing.T, browser context.Context) {
+	return func(t *testing.T, browser context.Context) {
+		e := newAPIEnv(t)
+		if _, err := e.svc.CreateItem(context.Background(), e.actor("other"), shelf.ItemInput{Name: "drill", Quantity: 1}); err != nil {
+			t.Fatal(err)
+		}
+		p := openTab(t, browser, e, scripts)
+		p.allow(409)
+		p.login("admin")
+		owner := itoa(e.users["owner"].ID)
+		if st := p.open("/admin/users/" + owner + "/delete"); st != 409 {
+			t.Fatalf("the delete page of a user who owns items: %d, want 409", st)
+		}
+		p.do("choose who receives", chromedp.SetValue(chromedp.ID("to"), itoa(e.users["other"].ID)))
+		if st, _ := p.follow(`form[action$="/transfer"] button.primary`); st != 200 {
+			t.Fatalf("Transfer the items…: %d, want the question", st)
+		}
+		if st, _ := p.follow(`#transfer-confirm button[type=submit]`); st != 409 {
+			t.Fatalf("transfer with a clash: %d, want 409", st)
+		}
+		wantText(t, "clash", p.text("main"), "Not transferred:", "“Drill” becomes “Drill (from Owner)”", "Transfer to Other and rename the clashing items")
+		for _, c := range p.unnamedControls() {
+			t.Errorf("the clash page: a %s has no accessible name", c)
+		}
+		if st, _ := p.follow(`#transfer-rename button[type=submit]`); st != 200 || p.path() != "/admin/users/"+owner+"/delete" {
+			t.Fatalf("transfer and rename: %d at %s", st, p.path())
+		}
+		wantText(t, "done", p.text("main"), "Renamed 1 item whose names they already used: “Drill” is now “Drill (from Owner)”.")
+		if e.count(`SELECT count(*) FROM items WHERE owner_id = ?`, e.users["owner"].ID) != 0 {
+			t.Error("the owner still owns items")
+		}
+	}
+}

@@ -71,13 +71,18 @@ func (s *Server) apiDeleteUser(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) apiTransferItems(w http.ResponseWriter, r *http.Request) {
 	var body struct {
-		To int64 `json:"to"`
+		To            int64 `json:"to"`
+		RenameClashes bool  `json:"rename_clashes"`
 	}
 	id, ok := idAndJSON(s, w, r, &body)
 	if !ok {
 		return
 	}
-	res, err := s.svc.TransferItems(r.Context(), actor(r), id, body.To)
+	transfer := s.svc.TransferItems
+	if body.RenameClashes {
+		transfer = s.svc.TransferItemsRenaming
+	}
+	res, err := transfer(r.Context(), actor(r), id, body.To)
 	if err != nil {
 		s.apiError(w, r, err)
 		return

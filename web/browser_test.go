@@ -62,6 +62,8 @@ func TestBrowser(t *testing.T) {
 		{"PhotosUploadTrashRestorePurge", browserPhotos},
 		{"AdminAddsUserAndSetsPassword", browserAdminUsers(true)},
 		{"NoScriptAdminAddsUserAndSetsPassword", browserAdminUsers(false)},
+		{"TransferOffersRename", browserTransferRename(true)},
+		{"NoScriptTransferOffersRename", browserTransferRename(false)},
 		{"DatesInTheReadersTimeZone", browserDates(true)},
 		{"NoScriptDatesInUTC", browserDates(false)},
 		{"SelectAllMatching", browserDeleteMatching(true)},

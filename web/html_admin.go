@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"shelf"
@@ -56,6 +57,10 @@ type transferForm struct {
 	Message  string
 	Errors   map[string]string
 	Blockers []shelf.Blocker
+	Rename   bool // sent: rename the items whose names the recipient uses
+	// CanRename offers, after a refusal for names the recipient already
+	// uses, to transfer again renaming those items.
+	CanRename bool
 }
 
 // deleteUserPage states the impact of deleting a user: 409 with the
@@ -111,6 +116,7 @@ func (s *Server) renderUserDelete(w http.ResponseWriter, r *http.Request, id int
 		status = p.Status
 		if tf.Sent {
 			v.Transfer.Message, v.Transfer.Errors, v.Transfer.Blockers = p.Detail, p.Errors, p.Blockers
+			v.Transfer.CanRename = shelf.ErrorCode(failure) == shelf.ENAMETAKEN && !tf.Rename && v.Transfer.ToName != ""
 		} else {
 			v.Message = p.Detail
 		}
@@ -148,12 +154,17 @@ func (s *Server) transferItems(w http.ResponseWriter, r *http.Request) {
 		s.renderUserDelete(w, r, id, nil, transferForm{To: to, Confirm: true})
 		return
 	}
-	res, err := s.svc.TransferItems(r.Context(), actor(r), id, to)
+	rename := field(r, "rename") == "1"
+	transfer := s.svc.TransferItems
+	if rename {
+		transfer = s.svc.TransferItemsRenaming
+	}
+	res, err := transfer(r.Context(), actor(r), id, to)
 	if err != nil {
-		s.renderUserDelete(w, r, id, err, transferForm{Sent: true, To: to})
+		s.renderUserDelete(w, r, id, err, transferForm{Sent: true, To: to, Rename: rename})
 		return
 	}
-	s.setFlash(r, flash{Kind: "success", Text: "Transferred " + countPhrase(int(res.Transferred), "item", "items") + " to " + res.To.Name + "."})
+	s.setFlash(r, flash{Kind: "success", Text: "Transferred " + countPhrase(int(res.Transferred), "item", "items") + " to " + res.To.Name + "." + renamedPhrase(res.Renamed)})
 	redirect(w, r, "/admin/users/"+itoa(id)+"/delete")
 }
 
@@ -169,4 +180,23 @@ func (s *Server) unlockLogins(w http.ResponseWriter, r *http.Request) {
 	}
 	s.setFlash(r, flash{Kind: "success", Text: "Their failed logins are forgotten; they can log in again."})
 	redirect(w, r, "/admin/users")
+}
+
+// renamedShown caps how many renamed items a flash names.
+const renamedShown = 3
+
+// renamedPhrase says which items a transfer renamed, naming the first few.
+func renamedPhrase(rs []shelf.Renamed) string {
+	if len(rs) == 0 {
+		return ""
+	}
+	var parts []string
+	for i, r := range rs {
+		if i == renamedShown {
+			parts = append(parts, "and "+countPhrase(len(rs)-renamedShown, "other", "others"))
+			break
+		}
+		parts = append(parts, quoted(r.From)+" is now "+quoted(r.To))
+	}
+	return " Renamed " + countPhrase(len(rs), "item", "items") + " whose names they already used: " + strings.Join(parts, ", ") + "."
 }

@@ -66,6 +66,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"AdminOnlyOperationsRefuseMembers", testAdminOnly},
 		{"AnonymousIsUnauthorized", testAnonymous},
 		{"TransferMovesLiveAndTrashed", testTransferItems},
+		{"TransferRenamesClashes", testTransferRenamesClashes},
 		{"StoreReportsRowCounts", testStoreReportsRowCounts},
 		{"ConcurrentTrashOneWinner", testConcurrentTrashOneWinner},
 		{"AuditChainUnderConcurrentWriters", testAuditChainUnderConcurrentWriters},
