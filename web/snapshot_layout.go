@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
+	"time"
 )
 
 // snapSection is one part of an audit event's before-image as its page
@@ -12,16 +13,23 @@ import (
 // objects (notes, loans) as a table.
 type snapSection struct {
 	Title   string
-	Value   string
+	Value   snapValue
 	Fields  []snapField
 	Columns []string
-	Rows    [][]string
+	Rows    [][]snapValue
 }
 
 // snapField is one named value of an object.
 type snapField struct {
 	Name  string
-	Value string
+	Value snapValue
+}
+
+// snapValue is one value as the page writes it: a moment as every page
+// writes moments (At), anything else as text.
+type snapValue struct {
+	Text string
+	At   time.Time // zero for anything but a moment
 }
 
 // layoutSnapshot lays out a before-image for reading: top-level values
@@ -42,7 +50,7 @@ func layoutSnapshot(raw json.RawMessage) ([]snapSection, string) {
 	}
 	top, ok := v.(map[string]any)
 	if !ok {
-		return []snapSection{{Title: "Before-image", Value: snapValue(v)}}, pretty.String()
+		return []snapSection{{Title: "Before-image", Value: valueOf(v)}}, pretty.String()
 	}
 	details := snapSection{Title: "Details"}
 	var parts []snapSection
@@ -53,7 +61,7 @@ func layoutSnapshot(raw json.RawMessage) ([]snapSection, string) {
 		case []any:
 			parts = append(parts, snapList(snapTitle(k), x))
 		default:
-			details.Fields = append(details.Fields, snapField{snapTitle(k), snapValue(x)})
+			details.Fields = append(details.Fields, snapField{snapTitle(k), valueOf(x)})
 		}
 	}
 	if len(details.Fields) > 0 {
@@ -67,7 +75,7 @@ func layoutSnapshot(raw json.RawMessage) ([]snapSection, string) {
 func snapList(title string, xs []any) snapSection {
 	sec := snapSection{Title: title}
 	if len(xs) == 0 {
-		sec.Value = "none"
+		sec.Value = snapValue{Text: "none"}
 		return sec
 	}
 	cols := map[string]any{}
@@ -76,9 +84,9 @@ func snapList(title string, xs []any) snapSection {
 		if !ok {
 			vals := make([]string, len(xs))
 			for i, y := range xs {
-				vals[i] = snapValue(y)
+				vals[i] = valueOf(y).Text
 			}
-			sec.Value = strings.Join(vals, ", ")
+			sec.Value = snapValue{Text: strings.Join(vals, ", ")}
 			return sec
 		}
 		for k := range o {
@@ -91,10 +99,10 @@ func snapList(title string, xs []any) snapSection {
 	}
 	for _, x := range xs {
 		o := x.(map[string]any)
-		row := make([]string, len(keys))
+		row := make([]snapValue, len(keys))
 		for i, k := range keys {
 			if val, ok := o[k]; ok {
-				row[i] = snapValue(val)
+				row[i] = valueOf(val)
 			}
 		}
 		sec.Rows = append(sec.Rows, row)
@@ -105,7 +113,7 @@ func snapList(title string, xs []any) snapSection {
 func snapFields(o map[string]any) []snapField {
 	var fs []snapField
 	for _, k := range fieldOrder(o) {
-		fs = append(fs, snapField{snapTitle(k), snapValue(o[k])})
+		fs = append(fs, snapField{snapTitle(k), valueOf(o[k])})
 	}
 	return fs
 }
@@ -145,22 +153,25 @@ func snapTitle(k string) string {
 	return strings.ToUpper(k[:1]) + k[1:]
 }
 
-// snapValue writes one value: text as it is, null as "none", nested
-// values as compact JSON.
-func snapValue(v any) string {
+// valueOf writes one value: an RFC 3339 moment as a moment, other text as
+// it is, null as "none", nested values as compact JSON.
+func valueOf(v any) snapValue {
 	switch x := v.(type) {
 	case nil:
-		return "none"
+		return snapValue{Text: "none"}
 	case string:
-		return x
+		if t, err := time.Parse(time.RFC3339Nano, x); err == nil {
+			return snapValue{Text: x, At: t}
+		}
+		return snapValue{Text: x}
 	case json.Number:
-		return x.String()
+		return snapValue{Text: x.String()}
 	case bool:
 		if x {
-			return "yes"
+			return snapValue{Text: "yes"}
 		}
-		return "no"
+		return snapValue{Text: "no"}
 	}
 	b, _ := json.Marshal(v)
-	return string(b)
+	return snapValue{Text: string(b)}
 }
