@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"shelf"
 	"shelf/service"
@@ -65,9 +64,6 @@ func newRenderer() (*renderer, error) {
 		"impactCap":     func() int { return shelf.ImpactCap },
 		"bulkShown":     func() int { return bulkShown },
 		"minPassword":   func() int { return service.MinPasswordLen },
-		"date":          func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
-		"datetime":      func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
-		"rfc3339":       func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"when":          when,
 		"day":           day,
 		"deref": func(p *int64) int64 {

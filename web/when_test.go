@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"regexp"
 	"testing"
 )
 
@@ -40,7 +41,33 @@ func TestHTMLDates(t *testing.T) {
 		for _, page := range []string{path, "/trash", "/trash/" + idOf(gone), "/account", "/tokens"} {
 			p := b.get(page)
 			wantPage(t, page, p, http.StatusOK, "data-when>")
-			wantLacks(t, page, p, `<time datetime="2026-03-04T05:06:07Z">`)
+			wantNoOldDates(t, page, p)
+		}
+
+		// The admin pages too: the audit log, an event, the users.
+		admin := e.login("admin")
+		event := e.count(`SELECT max(id) FROM audit_events WHERE action = 'item.trash'`)
+		for _, page := range []string{"/admin/audit", "/admin/audit/" + itoa(int64(event)), "/admin/users"} {
+			p := admin.get(page)
+			wantPage(t, page, p, http.StatusOK, "data-when>")
+			wantNoOldDates(t, page, p)
 		}
 	})
 }
+
+// oldDate is a date as pages wrote it before they had one format.
+var oldDate = regexp.MustCompile(`<time datetime="[^"]*">|\d{4}-\d\d-\d\d \d\d:\d\d UTC`)
+
+// wantNoOldDates fails if the page writes a date another way than when or
+// day do.
+func wantNoOldDates(t *testing.T, what string, p htmlPage) {
+	t.Helper()
+	for _, m := range oldDate.FindAllString(p.body, -1) {
+		if !dayOnly.MatchString(m) {
+			t.Errorf("%s: a date written the old way: %s", what, m)
+		}
+	}
+}
+
+// dayOnly is a calendar day's <time>, which day writes.
+var dayOnly = regexp.MustCompile(`^<time datetime="\d{4}-\d\d-\d\d">$`)
