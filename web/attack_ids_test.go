@@ -54,9 +54,11 @@ func idRoutes(t *testing.T, e *apiEnv) []struct {
 }
 
 // adminOnly reports whether a route with an id is for admins only (members
-// get 403 before the id is read): users, holds, and retrying a job.
+// get 403 before the id is read): users, holds, audit events, and retrying
+// a job.
 func adminOnly(path string) bool {
-	return strings.Contains(path, "/users/") || strings.Contains(path, "/holds/") || strings.HasSuffix(path, "/retry")
+	return strings.Contains(path, "/users/") || strings.Contains(path, "/holds/") || strings.HasPrefix(path, "/admin/audit/") ||
+		strings.HasSuffix(path, "/retry")
 }
 
 // bodyFor is a body that would be valid for a route, so that the id alone
