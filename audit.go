@@ -101,3 +101,14 @@ const (
 	ActionPhotoRestore = "photo.restore"
 	ActionPhotoPurge   = "photo.purge"
 )
+
+// AuditActions are every action the audit log records: what its filters
+// offer, what the event stream and webhooks send (EventTypes), and what the
+// OpenAPI document lists (a test holds it to this list).
+var AuditActions = []string{
+	ActionItemTrash, ActionItemRestore, ActionItemPurge, ActionNoteDelete, ActionCategoryDelete,
+	ActionUserDelete, ActionItemsTransfer, ActionTokenDelete,
+	ActionPhotoTrash, ActionPhotoRestore, ActionPhotoPurge,
+	ActionHoldPlace, ActionHoldRelease, ActionUserErase, ActionAccountDelete, ActionAccountRestore,
+	ActionUserCreate, ActionUserPasswordReset, ActionAuditAnchor,
+}

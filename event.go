@@ -40,11 +40,8 @@ type EventFilter struct {
 }
 
 // EventTypes are the event types a subscriber can ask for: every audited
-// action.
-var EventTypes = []string{
-	ActionItemTrash, ActionItemRestore, ActionItemPurge, ActionNoteDelete, ActionCategoryDelete,
-	ActionUserDelete, ActionItemsTransfer, ActionTokenDelete,
-}
+// action, since every audit event is also a change event.
+var EventTypes = AuditActions
 
 // IsEventType reports whether t names an event type.
 func IsEventType(t string) bool { return slices.Contains(EventTypes, t) }

@@ -39,7 +39,7 @@ func TestAPIWebhooks(t *testing.T) {
 			t.Fatalf("refused registrations: want no webhook stored, got %d", n)
 		}
 
-		r := e.req("owner", "POST", "/api/v1/webhooks", `{"url":"https://example.com/hook","events":["item.trash","item.restore","item.trash"],"description":"search index"}`)
+		r := e.req("owner", "POST", "/api/v1/webhooks", `{"url":"https://example.com/hook","events":["item.trash","item.restore","item.trash","photo.trash"],"description":"search index"}`)
 		var created struct {
 			ID     int64    `json:"id"`
 			URL    string   `json:"url"`
@@ -48,8 +48,8 @@ func TestAPIWebhooks(t *testing.T) {
 		}
 		r.json(t, &created)
 		if r.status != 201 || !strings.HasPrefix(created.Secret, "whsec_") || r.header.Get("Location") != "/api/v1/webhooks/"+itoa(created.ID) ||
-			len(created.Events) != 2 || created.URL != "https://example.com/hook" {
-			t.Fatalf("register: want 201 with a whsec_ secret, a Location and two event types, got %d %s", r.status, r.body)
+			len(created.Events) != 3 || created.URL != "https://example.com/hook" {
+			t.Fatalf("register: want 201 with a whsec_ secret, a Location and three event types (photo.trash among them), got %d %s", r.status, r.body)
 		}
 		e.ids["webhook"] = created.ID
 		for _, p := range []string{"/api/v1/webhooks", "/api/v1/webhooks/{webhook}"} {

@@ -37,18 +37,11 @@ type actorOption struct {
 	Selected bool
 }
 
-// auditActions are the actions the filter offers.
-var auditActions = []string{shelf.ActionItemTrash, shelf.ActionItemRestore, shelf.ActionItemPurge,
-	shelf.ActionNoteDelete, shelf.ActionCategoryDelete, shelf.ActionUserDelete, shelf.ActionItemsTransfer, shelf.ActionTokenDelete,
-	shelf.ActionHoldPlace, shelf.ActionHoldRelease, shelf.ActionUserErase, shelf.ActionAccountDelete, shelf.ActionAccountRestore,
-	shelf.ActionUserCreate, shelf.ActionUserPasswordReset,
-	shelf.ActionAuditAnchor}
-
 // auditPage lists the audit log, newest first, filtered by the query string.
 func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	v := auditView{Actor: q.Get("actor"), Action: q.Get("action"), EntityType: q.Get("entity_type"),
-		EntityID: q.Get("entity_id"), Actions: auditActions}
+		EntityID: q.Get("entity_id"), Actions: shelf.AuditActions}
 	f, err := auditFilter(r)
 	status := http.StatusOK
 	if shelf.ErrorCode(err) == shelf.EMALFORMED {
