@@ -16,10 +16,14 @@ import (
 // request takes the next ones.
 
 // Matching is how many live items a search matches, counted in SQL up to
-// shelf.MaxBulkIDs.
+// shelf.MaxBulkIDs: what a person is shown before they confirm, and hands
+// back with the confirmation.
 type Matching struct {
 	Count int  // how many one request would take
 	More  bool // more than that match
+	// Newest is the newest matching item's id when counted: a delete of
+	// what was counted takes nothing newer, such as an item made since.
+	Newest int64
 }
 
 // CountMatching counts the live items f's search and category match (its
@@ -30,28 +34,33 @@ func (s *Service) CountMatching(ctx context.Context, a shelf.Actor, f shelf.Item
 		return Matching{}, err
 	}
 	var n int
+	var newest int64
 	err := s.db.ReadOne(ctx, func(tx *store.Tx) error {
 		var err error
-		n, err = tx.CountLiveItems(ctx, ownerScope(a, allOwners), f, shelf.MaxBulkIDs+1)
+		n, newest, err = tx.CountLiveItems(ctx, ownerScope(a, allOwners), f, shelf.MaxBulkIDs+1)
 		return err
 	})
-	return Matching{Count: min(n, shelf.MaxBulkIDs), More: n > shelf.MaxBulkIDs}, err
+	return Matching{Count: min(n, shelf.MaxBulkIDs), More: n > shelf.MaxBulkIDs, Newest: newest}, err
 }
 
 // TrashMatching moves the live items f's search and category match to the
 // Trash as one bulk delete: one cohort, one Undo, the typed count past
 // shelf.BulkFriction, a job past the job threshold, blocked items reported
-// as TrashItems reports them. expect is the count the person confirmed; if
-// the search matches another number now, nothing moves and they are asked
-// to look again, so that a delete never takes what they were not shown.
-func (s *Service) TrashMatching(ctx context.Context, a shelf.Actor, f shelf.ItemFilter, allOwners bool, expect int, c shelf.Confirmation) (shelf.BulkTrashResult, error) {
+// as TrashItems reports them. seen is what CountMatching told the person
+// who confirmed: nothing newer than it counted is taken, and if the search
+// matches another number of those now, nothing moves and they are asked to
+// look again, so that a delete never takes what they were not shown.
+func (s *Service) TrashMatching(ctx context.Context, a shelf.Actor, f shelf.ItemFilter, allOwners bool, seen Matching, c shelf.Confirmation) (shelf.BulkTrashResult, error) {
 	if err := matchingAllowed(a, f, allOwners); err != nil {
 		return shelf.BulkTrashResult{}, err
+	}
+	if seen.Count > 0 && seen.Newest <= 0 {
+		return shelf.BulkTrashResult{}, shelf.Errorf(shelf.EMALFORMED, "The confirmation does not say which items it counted; go back to the list and try again.")
 	}
 	var ids []int64
 	err := s.db.ReadOne(ctx, func(tx *store.Tx) error {
 		var err error
-		ids, err = tx.LiveItemIDs(ctx, ownerScope(a, allOwners), f, shelf.MaxBulkIDs)
+		ids, err = tx.LiveItemIDs(ctx, ownerScope(a, allOwners), f, seen.Newest, shelf.MaxBulkIDs)
 		return err
 	})
 	if err != nil {
@@ -60,9 +69,9 @@ func (s *Service) TrashMatching(ctx context.Context, a shelf.Actor, f shelf.Item
 	switch {
 	case len(ids) == 0:
 		return shelf.BulkTrashResult{}, shelf.Invalid(map[string]string{"ids": "No items match this search now."})
-	case len(ids) != expect:
+	case len(ids) != seen.Count:
 		return shelf.BulkTrashResult{}, shelf.Invalid(map[string]string{"ids": fmt.Sprintf(
-			"This search matches %s now, not %d: check them again.", shelf.Count(len(ids), "item", "items"), expect)})
+			"This search matches %s now, not %d: check them again.", shelf.Count(len(ids), "item", "items"), seen.Count)})
 	}
 	return s.TrashItems(ctx, a, ids, c)
 }

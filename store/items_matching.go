@@ -31,9 +31,14 @@ func liveMatching(owner *int64, f shelf.ItemFilter) ([]string, []any) {
 }
 
 // LiveItemIDs returns the ids of up to limit live items that f's search and
-// category match (its cursor aside), newest first, as the list orders them.
-func (t *Tx) LiveItemIDs(ctx context.Context, owner *int64, f shelf.ItemFilter, limit int) ([]int64, error) {
+// category match (its cursor aside), newest first, as the list orders them;
+// only those up to id upto, when it is not 0.
+func (t *Tx) LiveItemIDs(ctx context.Context, owner *int64, f shelf.ItemFilter, upto int64, limit int) ([]int64, error) {
 	where, args := liveMatching(owner, f)
+	if upto > 0 {
+		where = append(where, "id <= ?")
+		args = append(args, upto)
+	}
 	rows, err := t.query(ctx, `SELECT id FROM items WHERE `+strings.Join(where, " AND ")+` ORDER BY id DESC LIMIT ?`,
 		append(args, limit)...)
 	if err != nil {
@@ -43,11 +48,11 @@ func (t *Tx) LiveItemIDs(ctx context.Context, owner *int64, f shelf.ItemFilter, 
 }
 
 // CountLiveItems counts, up to limit, the live items that f's search and
-// category match (its cursor aside).
-func (t *Tx) CountLiveItems(ctx context.Context, owner *int64, f shelf.ItemFilter, limit int) (int, error) {
+// category match (its cursor aside), and returns the newest one's id (0
+// when none match).
+func (t *Tx) CountLiveItems(ctx context.Context, owner *int64, f shelf.ItemFilter, limit int) (n int, newest int64, err error) {
 	where, args := liveMatching(owner, f)
-	var n int
-	err := t.queryRow(ctx, []any{&n}, `SELECT count(*) FROM (SELECT 1 FROM items WHERE `+strings.Join(where, " AND ")+` LIMIT ?) m`,
-		append(args, limit)...)
-	return n, err
+	err = t.queryRow(ctx, []any{&n, &newest}, `SELECT count(*), coalesce(max(id), 0) FROM (SELECT id FROM items WHERE `+
+		strings.Join(where, " AND ")+` ORDER BY id DESC LIMIT ?) m`, append(args, limit)...)
+	return n, newest, err
 }

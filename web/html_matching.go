@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"shelf"
+	"shelf/service"
 )
 
 // The items list shows a page of 50; "Select all N items matching this
@@ -61,8 +62,12 @@ func (s *Server) deleteMatching(w http.ResponseWriter, r *http.Request) {
 	if !s.readForm(w, r) {
 		return
 	}
+	// note: expect and newest are what the confirmation counted (see
+	// service.Matching): how many, and the newest id, so nothing made since
+	// is taken.
 	expect, err := strconv.Atoi(field(r, "expect"))
-	if err != nil || expect < 0 {
+	newest, nerr := strconv.ParseInt(field(r, "newest"), 10, 64)
+	if err != nil || nerr != nil || expect < 0 || newest < 0 {
 		s.htmlError(w, r, shelf.Errorf(shelf.EMALFORMED, "The form does not say how many items it confirms; go back to the list and try again."))
 		return
 	}
@@ -71,7 +76,7 @@ func (s *Server) deleteMatching(w http.ResponseWriter, r *http.Request) {
 		s.htmlError(w, r, err)
 		return
 	}
-	res, err := s.svc.TrashMatching(r.Context(), actor(r), f, all, expect, formConfirmation(r, "confirm_count"))
+	res, err := s.svc.TrashMatching(r.Context(), actor(r), f, all, service.Matching{Count: expect, Newest: newest}, formConfirmation(r, "confirm_count"))
 	if err != nil {
 		if shelf.ErrorCode(err) != shelf.EINVALID {
 			s.htmlError(w, r, err)
@@ -118,7 +123,7 @@ func (s *Server) matchingConfirmation(r *http.Request) (bulkDeleteView, error) {
 		return bulkDeleteView{}, err
 	}
 	v := bulkDeleteView{Number: m.Count, Count: countPhrase(m.Count, "item", "items"), NeedCount: shelf.BulkNeedsCount(m.Count),
-		Action: matchingPath(r, all), Matching: &matchingNote{More: m.More, Back: pageLink("/items", "", listFilters(r, all))}}
+		Action: matchingPath(r, all), Matching: &matchingNote{More: m.More, Newest: m.Newest, Back: pageLink("/items", "", listFilters(r, all))}}
 	for _, it := range first.Items {
 		v.Names = append(v.Names, it.Name)
 	}
@@ -129,6 +134,7 @@ func (s *Server) matchingConfirmation(r *http.Request) (bulkDeleteView, error) {
 // matchingNote is what the bulk confirmation says when it takes everything
 // a search matches.
 type matchingNote struct {
-	More bool   // more match than one request takes: the newest go first
-	Back string // the list, with its search
+	More   bool   // more match than one request takes: the newest go first
+	Newest int64  // the newest id counted: nothing newer is taken
+	Back   string // the list, with its search
 }
