@@ -104,6 +104,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"JobResumes", testJobResumes},
 		{"JobOneRunner", testJobOneRunner},
 		{"JobBulkDelete", testJobBulkDelete},
+		{"JobThresholdCountsWhatGoes", testJobThresholdCountsWhatGoes},
 		{"TrashMatching", testTrashMatching},
 		{"Overview", testOverview},
 		{"ExportHoldsWhatIsTheirs", testExportHoldsWhatIsTheirs},
