@@ -40,6 +40,20 @@ func FromEvent(e shelf.Event) Message {
 	return Message{ID: e.Cursor, Type: e.Action, OwnerID: e.OwnerID, Data: data}
 }
 
+// FromJob is the message of a job's progress: job.progress after a batch,
+// job.done once it has ended (done or failed), with the job as data, for
+// those who may see its owner's things (admins' all-owner streams only,
+// once an erasure's job has let go of the person).
+func FromJob(j shelf.Job) Message {
+	typ := "job.progress"
+	if j.Finished() {
+		typ = "job.done"
+	}
+	data, _ := json.Marshal(j)
+	owner := j.OwnerID
+	return Message{Type: typ, OwnerID: &owner, Data: data}
+}
+
 // The broker's settings.
 const (
 	// pageSize is how many events one read takes.
@@ -80,6 +94,7 @@ type Broker struct {
 	wake chan struct{}
 
 	mu      sync.Mutex
+	jobs    map[int64]jobMark // the jobs told of from other instances, as last told
 	subs    map[*Subscription]struct{}
 	pending int    // subscribers waiting for the reader to start
 	cursor  string // where the reader stands
@@ -233,6 +248,11 @@ func (b *Broker) read(ctx context.Context, r *run) {
 			b.log.Warn("event listener stopped", "err", err)
 		}
 	}()
+	go func() {
+		if err := b.svc.ListenJobs(ctx, b.jobMoved); err != nil {
+			b.log.Warn("job listener stopped", "err", err)
+		}
+	}()
 	idle := pollEvery(b.svc.Engine())
 	timer := time.NewTimer(idle)
 	defer timer.Stop()
@@ -305,4 +325,32 @@ func (b *Broker) drain(ctx context.Context) (int, error) {
 			return n, nil
 		}
 	}
+}
+
+// jobMark is how far a job was when it was last told of.
+type jobMark struct {
+	state string
+	done  int64
+}
+
+// maxJobMarks bounds what the broker remembers of other instances' jobs.
+const maxJobMarks = 1024
+
+// jobMoved fans out the progress of a job that another instance runs, as
+// its row reads after that instance's wake-up; a wake-up that finds the job
+// where the last one left it (two batches told at once, say) sends nothing,
+// so each step reaches a subscriber once.
+func (b *Broker) jobMoved(j shelf.Job) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	mark := jobMark{j.State, j.Done}
+	if b.jobs[j.ID] == mark {
+		return
+	}
+	if b.jobs == nil || len(b.jobs) >= maxJobMarks {
+		b.jobs = map[int64]jobMark{}
+	}
+	b.jobs[j.ID] = mark
+	m := FromJob(j)
+	b.fanOut(&m)
 }

@@ -79,3 +79,22 @@ func (s *Service) OnEvents(fn func()) { s.db.OnEvents(fn) }
 func (s *Service) ListenEvents(ctx context.Context, fn func()) error {
 	return s.db.ListenEvents(ctx, fn)
 }
+
+// ListenJobs calls fn with a job whenever another process tells that it
+// moved (a batch committed, or it ended), as the job's row then reads,
+// until ctx ends (PostgreSQL; on SQLite, where this process runs every
+// job, it returns at once). It is how job.progress and job.done reach the
+// event streams of every instance, not only the one that runs the job.
+func (s *Service) ListenJobs(ctx context.Context, fn func(shelf.Job)) error {
+	return s.db.ListenJobs(ctx, func(id int64) {
+		var j store.JobRow
+		if err := s.db.ReadOne(ctx, func(tx *store.Tx) error {
+			var err error
+			j, err = tx.Job(ctx, id)
+			return err
+		}); err != nil {
+			return // note: a transient message; the job's address has it
+		}
+		fn(j.Job)
+	})
+}

@@ -78,10 +78,18 @@ func (s *Service) RunJob(ctx context.Context, a shelf.Actor, id int64, batch int
 		return false, nil
 	}
 	defer s.jobs.drop(id)
+	tell := progress
+	progress = func(j shelf.Job) {
+		// note: after the commit; the other instances read the job's row.
+		s.db.JobMoved(j.ID)
+		if tell != nil {
+			tell(j)
+		}
+	}
 	return s.db.ExclusiveJob(ctx, id, func() error {
 		if err := s.countJob(ctx, id); err != nil {
 			if ctx.Err() == nil {
-				if j, ferr := s.jobFailed(ctx, id, err); ferr == nil && progress != nil {
+				if j, ferr := s.jobFailed(ctx, id, err); ferr == nil {
 					progress(j)
 				}
 			}
@@ -98,12 +106,12 @@ func (s *Service) RunJob(ctx context.Context, a shelf.Actor, id int64, batch int
 					// runs again on the next start.
 					return err
 				}
-				if j, ferr := s.jobFailed(ctx, id, err); ferr == nil && progress != nil {
+				if j, ferr := s.jobFailed(ctx, id, err); ferr == nil {
 					progress(j)
 				}
 				return err
 			}
-			if j.ID != 0 && progress != nil {
+			if j.ID != 0 {
 				progress(j)
 			}
 			if !more {

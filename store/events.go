@@ -198,5 +198,9 @@ func (db *DB) ListenEvents(ctx context.Context, fn func()) error {
 	if db.dialect.name() != "postgres" {
 		return nil
 	}
-	return listenPostgres(ctx, db.dsn, "shelf_events", db.notifier.self, fn)
+	return listenPostgres(ctx, db.dsn, "shelf_events", func(payload string) {
+		if payload != db.notifier.self {
+			fn()
+		}
+	})
 }

@@ -11,12 +11,12 @@ import (
 const listenRetry = time.Second
 
 // listenPostgres LISTENs on channel over a connection of its own (a pooled
-// connection cannot wait for notifications), calling fn after every
-// notification but those whose payload is self, and after every
-// (re)connection, until ctx ends.
-func listenPostgres(ctx context.Context, dsn, channel, self string, fn func()) error {
+// connection cannot wait for notifications), calling fn with the payload of
+// every notification, and with "" after every (re)connection, until ctx
+// ends.
+func listenPostgres(ctx context.Context, dsn, channel string, fn func(payload string)) error {
 	for {
-		err := listenOnce(ctx, dsn, channel, self, fn)
+		err := listenOnce(ctx, dsn, channel, fn)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -29,7 +29,7 @@ func listenPostgres(ctx context.Context, dsn, channel, self string, fn func()) e
 	}
 }
 
-func listenOnce(ctx context.Context, dsn, channel, self string, fn func()) error {
+func listenOnce(ctx context.Context, dsn, channel string, fn func(payload string)) error {
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
 		return err
@@ -38,14 +38,12 @@ func listenOnce(ctx context.Context, dsn, channel, self string, fn func()) error
 	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{channel}.Sanitize()); err != nil {
 		return err
 	}
-	fn() // note: what committed while nobody listened
+	fn("") // note: what committed while nobody listened
 	for {
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {
 			return err
 		}
-		if self == "" || n.Payload != self {
-			fn()
-		}
+		fn(n.Payload)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"strconv"
 	"sync"
 )
 
@@ -20,15 +21,24 @@ import (
 // The payload names the sending process (its DB), so that its own listener
 // can pass over what it sends: the process's listeners were woken in
 // process when it committed, and a second wake-up only made them read again.
+//
+// It also tells them that a job moved (a batch committed, or it ended): a
+// NOTIFY on shelf_jobs whose payload is the process and the job's id, which
+// ListenJobs hears; the listener reads the job's row. Those are coalesced
+// per job.
 type notifier struct {
 	self string
 	kick chan struct{}
 	quit chan struct{}
 	wg   sync.WaitGroup
+
+	mu     sync.Mutex
+	events bool           // a NOTIFY on shelf_events is due
+	jobs   map[int64]bool // the jobs whose NOTIFY is due
 }
 
 func startNotifier(pool *sql.DB) *notifier {
-	n := &notifier{self: rand.Text(), kick: make(chan struct{}, 1), quit: make(chan struct{})}
+	n := &notifier{self: rand.Text(), kick: make(chan struct{}, 1), quit: make(chan struct{}), jobs: map[int64]bool{}}
 	n.wg.Go(func() {
 		for {
 			select {
@@ -36,9 +46,19 @@ func startNotifier(pool *sql.DB) *notifier {
 				return
 			case <-n.kick:
 			}
+			n.mu.Lock()
+			events, jobs := n.events, n.jobs
+			n.events, n.jobs = false, map[int64]bool{}
+			n.mu.Unlock()
 			// note: a lost wake-up only delays the others until the next
-			// one; their readers catch up from their cursors.
-			_, _ = pool.ExecContext(context.Background(), `SELECT pg_notify('shelf_events', $1)`, n.self)
+			// one; their readers catch up from their cursors (and a job's
+			// page from the job's address).
+			if events {
+				_, _ = pool.ExecContext(context.Background(), `SELECT pg_notify('shelf_events', $1)`, n.self)
+			}
+			for id := range jobs {
+				_, _ = pool.ExecContext(context.Background(), `SELECT pg_notify('shelf_jobs', $1)`, n.self+" "+strconv.FormatInt(id, 10))
+			}
 		}
 	})
 	return n
@@ -50,9 +70,27 @@ func (n *notifier) wake() {
 	if n == nil {
 		return
 	}
+	n.mu.Lock()
+	n.events = true
+	n.mu.Unlock()
+	n.signal()
+}
+
+// wakeJob asks for one NOTIFY that job id moved; it never blocks.
+func (n *notifier) wakeJob(id int64) {
+	if n == nil {
+		return
+	}
+	n.mu.Lock()
+	n.jobs[id] = true
+	n.mu.Unlock()
+	n.signal()
+}
+
+func (n *notifier) signal() {
 	select {
 	case n.kick <- struct{}{}:
-	default: // one is already due, and will cover this commit too
+	default: // one is already due, and will cover this too
 	}
 }
 

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/json"
 	"net/http"
 
 	"shelf"
@@ -52,17 +51,9 @@ func (s *Server) apiRetryJob(w http.ResponseWriter, r *http.Request) {
 // PublishJob tells this process's event streams of a job's progress:
 // job.progress after each batch, job.done once it has ended (done or
 // failed), with the job as data. Only those who may see the job's owner's
-// things hear of it; a page that follows a job also reads it at its
-// address, which works whichever instance runs the job.
+// things hear of it. The other instances' streams hear of it through their
+// brokers (a wake-up from the service that runs the job); a page that
+// follows a job also reads it at its address.
 func (s *Server) PublishJob(j shelf.Job) {
-	typ := "job.progress"
-	if j.Finished() {
-		typ = "job.done"
-	}
-	data, err := json.Marshal(j)
-	if err != nil {
-		return
-	}
-	owner := j.OwnerID
-	s.events.Publish(events.Message{Type: typ, OwnerID: &owner, Data: data})
+	s.events.Publish(events.FromJob(j))
 }
