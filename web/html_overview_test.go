@@ -58,7 +58,7 @@ func TestHTMLOverview(t *testing.T) {
 		bob := e.login("bob")
 		p = bob.get("/overview")
 		wantPage(t, "Bob's overview", p, http.StatusOK, "<dt>Items</dt><dd>1</dd>", "<dt>On loan</dt><dd>0 items</dd>",
-			"In the last 30 days (UTC), 0 items of yours moved to the Trash and 0 came back.")
+			"In the last 30 days (UTC), nothing of yours moved to the Trash or came back from it.")
 		wantLacks(t, "Bob's overview", p, "Tools", "<rect ")
 		wantSeeOther(t, "anonymous", e.browser().get("/overview"), "/login")
 	})

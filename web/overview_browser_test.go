@@ -15,7 +15,7 @@ func browserOverview(t *testing.T, browser context.Context) {
 	if st := p.open("/overview"); st != 200 {
 		t.Fatalf("GET /overview: %d", st)
 	}
-	if name := p.accessibleName("svg.chart-svg"); name != "Deleted and restored, last 30 days In the last 30 days (UTC), 1 item of yours moved to the Trash and 0 came back. moved to the Trash restored" {
+	if name := p.accessibleName("svg.chart-svg"); name != "Deleted and restored, last 30 days In the last 30 days (UTC), 1 item of yours moved to the Trash and none came back. moved to the Trash restored" {
 		t.Errorf("the chart's accessible name is %q", name)
 	}
 	// the seeded Old charger went to the Trash today
