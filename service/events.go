@@ -87,12 +87,8 @@ func (s *Service) ListenEvents(ctx context.Context, fn func()) error {
 // event streams of every instance, not only the one that runs the job.
 func (s *Service) ListenJobs(ctx context.Context, fn func(shelf.Job)) error {
 	return s.db.ListenJobs(ctx, func(id int64) {
-		var j store.JobRow
-		if err := s.db.ReadOne(ctx, func(tx *store.Tx) error {
-			var err error
-			j, err = tx.Job(ctx, id)
-			return err
-		}); err != nil {
+		j, err := s.readJob(ctx, id)
+		if err != nil {
 			return // note: a transient message; the job's address has it
 		}
 		fn(j.Job)

@@ -125,12 +125,8 @@ func (s *Service) RunJob(ctx context.Context, a shelf.Actor, id int64, batch int
 // after a retry), the rows it has to delete, and sets its total. The count
 // runs in a read transaction, which holds up no writer.
 func (s *Service) countJob(ctx context.Context, id int64) error {
-	var j store.JobRow
-	if err := s.db.ReadOne(ctx, func(tx *store.Tx) error {
-		var err error
-		j, err = tx.Job(ctx, id)
-		return err
-	}); err != nil {
+	j, err := s.readJob(ctx, id)
+	if err != nil {
 		return err
 	}
 	p, err := readParams(j)
@@ -297,12 +293,8 @@ func (s *Service) jobPurgeBatch(ctx context.Context, tx *store.Tx, j *store.JobR
 // Trash; the user, their key and user.erase, for an erasure, and then the
 // engine's scrub), then its result, in one transaction.
 func (s *Service) finishJob(ctx context.Context, id int64) (shelf.Job, error) {
-	var j store.JobRow
-	if err := s.db.ReadOne(ctx, func(tx *store.Tx) error {
-		var err error
-		j, err = tx.Job(ctx, id)
-		return err
-	}); err != nil {
+	j, err := s.readJob(ctx, id)
+	if err != nil {
 		return shelf.Job{}, err
 	}
 	p, err := readParams(j)

@@ -169,18 +169,24 @@ func (s *Service) purgeItemJob(ctx context.Context, tx *store.Tx, a shelf.Actor,
 	return &j.Job, err
 }
 
-// Job returns a job that the actor asked for or that deletes their things
-// (any job, for an admin).
-func (s *Service) Job(ctx context.Context, a shelf.Actor, id int64) (shelf.Job, error) {
-	if err := requireUser(a); err != nil {
-		return shelf.Job{}, err
-	}
+// readJob reads a job's row as it stands, in a read transaction of its own.
+func (s *Service) readJob(ctx context.Context, id int64) (store.JobRow, error) {
 	var j store.JobRow
 	err := s.db.ReadOne(ctx, func(tx *store.Tx) error {
 		var err error
 		j, err = tx.Job(ctx, id)
 		return err
 	})
+	return j, err
+}
+
+// Job returns a job that the actor asked for or that deletes their things
+// (any job, for an admin).
+func (s *Service) Job(ctx context.Context, a shelf.Actor, id int64) (shelf.Job, error) {
+	if err := requireUser(a); err != nil {
+		return shelf.Job{}, err
+	}
+	j, err := s.readJob(ctx, id)
 	if shelf.ErrorCode(err) == shelf.ENOTFOUND || (err == nil && !canSeeJob(a, j.Job)) {
 		return shelf.Job{}, notFound("Job")
 	}
