@@ -24,6 +24,14 @@ type User struct {
 	CreatedAt    time.Time `json:"created_at"`
 }
 
+// ListedUser is a user as an admin's list of users shows them: with, for
+// an account its owner deleted, when it is due for erasure (nil otherwise;
+// until then an admin may restore it).
+type ListedUser struct {
+	User
+	EraseAt *time.Time `json:"erase_at"`
+}
+
 // TransferResult is what giving a user's items to another did: how many
 // items moved, to whom (for the message that says so), and which were
 // renamed because the recipient already used their names.

@@ -126,23 +126,6 @@ func (s *Service) RestoreAccount(ctx context.Context, a shelf.Actor, id int64) (
 	return u, err
 }
 
-// PendingAccountDeletions returns, for admins, when each account that its
-// owner deleted is due for erasure, by user.
-func (s *Service) PendingAccountDeletions(ctx context.Context, a shelf.Actor) (map[int64]time.Time, error) {
-	if err := requireAdmin(a); err != nil {
-		return nil, err
-	}
-	out := map[int64]time.Time{}
-	err := s.db.Read(ctx, func(tx *store.Tx) error {
-		ds, err := tx.PendingAccountDeletions(ctx)
-		for id, d := range ds {
-			out[id] = d.EraseAt
-		}
-		return err
-	})
-	return out, err
-}
-
 // beginDueErasures begins the erasure of every account whose grace period
 // has ended: each in one transaction that takes the deletion off the list
 // and records the erasure as begun, so that of several instances exactly

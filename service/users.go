@@ -155,6 +155,34 @@ func (s *Service) Users(ctx context.Context, a shelf.Actor) ([]shelf.User, error
 	return us, err
 }
 
+// UserList lists every user for an admin, each with when their account is
+// due for erasure if its owner deleted it, in one read.
+func (s *Service) UserList(ctx context.Context, a shelf.Actor) ([]shelf.ListedUser, error) {
+	if err := requireAdmin(a); err != nil {
+		return nil, err
+	}
+	var out []shelf.ListedUser
+	err := s.db.Read(ctx, func(tx *store.Tx) error {
+		us, err := tx.Users(ctx)
+		if err != nil {
+			return err
+		}
+		pending, err := tx.PendingAccountDeletions(ctx)
+		if err != nil {
+			return err
+		}
+		out = make([]shelf.ListedUser, len(us))
+		for i, u := range us {
+			out[i].User = u
+			if d, ok := pending[u.ID]; ok {
+				out[i].EraseAt = &d.EraseAt
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
 // UserImpact is what deleting a user would do, or what blocks it: their
 // own account (Code EOWNACCOUNT), a legal hold on them or their items
 // (EHELD), or the items they own (EOWNSITEMS, the first maxUserBlockers of

@@ -139,8 +139,36 @@ func TestAPIRestoreAccount(t *testing.T) {
 		if res := e.req("admin", "POST", "/api/v1/users/{owner_id}/restore", ""); res.status != 404 {
 			t.Errorf("restore of an account not deleted: %d %s", res.status, res.body)
 		}
-		if res := e.req("owner", "DELETE", "/api/v1/me", `{"password":"password-owner"}`); res.status != 202 {
+		// The admin's list of users says when each account its owner
+		// deleted is erased; a restore clears it.
+		eraseAt := func() map[string]*string {
+			t.Helper()
+			var list struct {
+				Users []struct {
+					Email   string  `json:"email"`
+					EraseAt *string `json:"erase_at"`
+				} `json:"users"`
+			}
+			e.req("admin", "GET", "/api/v1/users", "").json(t, &list)
+			out := map[string]*string{}
+			for _, u := range list.Users {
+				out[u.Email] = u.EraseAt
+			}
+			return out
+		}
+		if got := eraseAt(); len(got) < 3 || got["owner@example.com"] != nil || got["other@example.com"] != nil {
+			t.Fatalf("before any account deletion: want every erase_at null, got %v", got)
+		}
+		var deleted struct {
+			EraseAt string `json:"erase_at"`
+		}
+		res := e.req("owner", "DELETE", "/api/v1/me", `{"password":"password-owner"}`)
+		if res.status != 202 {
 			t.Fatalf("delete: %d %s", res.status, res.body)
+		}
+		res.json(t, &deleted)
+		if got := eraseAt(); got["owner@example.com"] == nil || *got["owner@example.com"] != deleted.EraseAt || got["other@example.com"] != nil {
+			t.Errorf("after the owner deleted their account: want their erase_at %s and the others null, got %v", deleted.EraseAt, got)
 		}
 		if res := e.req("other", "POST", "/api/v1/users/{owner_id}/restore", ""); res.status != 403 {
 			t.Errorf("a member's restore: %d", res.status)
@@ -148,9 +176,12 @@ func TestAPIRestoreAccount(t *testing.T) {
 		if res := e.req("admin", "POST", "/api/v1/users/999999/restore", ""); res.status != 404 {
 			t.Errorf("restore of nobody: %d", res.status)
 		}
-		res := e.req("admin", "POST", "/api/v1/users/{owner_id}/restore", "")
+		res = e.req("admin", "POST", "/api/v1/users/{owner_id}/restore", "")
 		if res.status != 200 || !strings.Contains(string(res.body), `"email":"owner@example.com"`) {
 			t.Fatalf("restore: %d %s", res.status, res.body)
+		}
+		if got := eraseAt(); got["owner@example.com"] != nil {
+			t.Errorf("after the restore: want the owner's erase_at null, got %s", *got["owner@example.com"])
 		}
 		if n := e.auditCount("account.restore"); n != 1 {
 			t.Errorf("account.restore events: %d, want 1", n)

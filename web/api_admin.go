@@ -59,7 +59,7 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiListUsers(w http.ResponseWriter, r *http.Request) {
-	answerList(s, w, r, "users", s.svc.Users)
+	answerList(s, w, r, "users", s.svc.UserList)
 }
 
 func (s *Server) apiDeleteUser(w http.ResponseWriter, r *http.Request) {

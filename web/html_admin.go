@@ -3,36 +3,24 @@ package web
 import (
 	"net/http"
 	"strings"
-	"time"
 
 	"shelf"
 )
 
 // usersView is the data of the users page.
 type usersView struct {
-	Users []shelf.User
+	Users []shelf.ListedUser
 	Me    int64
-	// Deleted says, for each account its owner deleted, when it is erased
-	// (a pointer, so that a missing user reads false in the template).
-	Deleted map[int64]*time.Time
 }
 
 // usersPage lists every user, each with a link to delete them.
 func (s *Server) usersPage(w http.ResponseWriter, r *http.Request) {
-	us, err := s.svc.Users(r.Context(), actor(r))
+	us, err := s.svc.UserList(r.Context(), actor(r))
 	if err != nil {
 		s.htmlError(w, r, err)
 		return
 	}
-	deleted, err := s.svc.PendingAccountDeletions(r.Context(), actor(r))
-	if err != nil {
-		s.htmlError(w, r, err)
-		return
-	}
-	v := usersView{Users: us, Me: actor(r).UserID, Deleted: map[int64]*time.Time{}}
-	for id, at := range deleted {
-		v.Deleted[id] = &at
-	}
+	v := usersView{Users: us, Me: actor(r).UserID}
 	s.render(w, r, http.StatusOK, "users", "Users", v)
 }
 
