@@ -138,7 +138,12 @@ func browserPhone(t *testing.T, browser context.Context) {
 		t.Fatalf("log out: %d", st)
 	}
 	q.login("admin")
-	for _, path := range []string{"/items?all=1", "/trash?all=1", "/admin/users", "/admin/audit"} {
+	var event int64
+	if err := e.queryRow(`SELECT max(id) FROM audit_events WHERE action = 'item.trash'`).Scan(&event); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/items?all=1", "/trash?all=1", "/admin/users", "/admin/audit", "/admin/audit/" + itoa(event),
+		"/admin/users/new", "/admin/users/" + itoa(e.users["owner"].ID) + "/password"} {
 		if st := q.open(path); st != 200 {
 			t.Fatalf("GET %s: %d", path, st)
 		}
