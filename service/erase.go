@@ -84,18 +84,25 @@ func heldUser(ctx context.Context, tx *store.Tx, u shelf.User) error {
 // then the engine's scrub. Each step can run again after a crash.
 func (s *Service) finishErasure(ctx context.Context, a shelf.Actor, id int64) (shelf.EraseResult, error) {
 	var rows, items int64
+	var cur store.EraseCursor
 	for {
 		var n, it int64
+		var left bool
 		err := s.db.Write(ctx, func(tx *store.Tx) error {
+			// note: a failed transaction leaves the committed cursor.
+			next := cur
 			var err error
-			n, it, err = s.eraseStep(ctx, tx, id, EraseBatch)
+			n, it, left, err = s.eraseStep(ctx, tx, id, EraseBatch, &next)
+			if err == nil {
+				cur = next
+			}
 			return err
 		})
 		if err != nil {
 			return shelf.EraseResult{}, err
 		}
 		rows, items = rows+n-it, items+it
-		if n == 0 {
+		if !left {
 			break
 		}
 		if it > 0 {
@@ -115,41 +122,43 @@ func (s *Service) finishErasure(ctx context.Context, a shelf.Actor, id int64) (s
 }
 
 // eraseStep deletes, in tx, one bounded step of what erasing user id
-// deletes (up to limit notes and loans, or else up to limit items with
-// their photos), and returns how many rows it deleted, of which items: 0
-// once nothing is left, or once the user is gone.
-func (s *Service) eraseStep(ctx context.Context, tx *store.Tx, id int64, limit int) (rows, items int64, err error) {
+// deletes (up to limit notes and loans from cur on, or else up to limit
+// items with their photos), moves cur past them and returns how many rows
+// it deleted, of which items, and whether anything is left: nothing once
+// the rows and items are gone, or once the user is.
+func (s *Service) eraseStep(ctx context.Context, tx *store.Tx, id int64, limit int, cur *store.EraseCursor) (rows, items int64, left bool, err error) {
 	u, err := tx.UserByID(ctx, id)
 	if shelf.ErrorCode(err) == shelf.ENOTFOUND {
-		return 0, 0, nil // finished already
+		return 0, 0, false, nil // finished already
 	} else if err != nil {
-		return 0, 0, err
+		return 0, 0, false, err
 	}
 	// note: a hold placed since the erasure began stops it here; it stays
 	// begun (the account stopped) until the hold is released.
 	if err := heldUser(ctx, tx, u); err != nil {
-		return 0, 0, err
+		return 0, 0, false, err
 	}
-	if rows, err = tx.EraseRows(ctx, id, limit); err != nil || rows > 0 {
-		return rows, 0, err
+	rows, done, err := tx.EraseRows(ctx, id, limit, cur)
+	if err != nil || !done {
+		return rows, 0, err == nil, err
 	}
 	ids, err := tx.OwnedItemIDs(ctx, id, limit)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, false, err
 	}
 	for _, itemID := range ids {
 		if _, err := s.purgeItemPhotos(ctx, tx, itemID); err != nil {
-			return 0, 0, err
+			return 0, 0, false, err
 		}
 		ok, err := tx.EraseItem(ctx, itemID)
 		if err != nil {
-			return 0, 0, err
+			return 0, 0, false, err
 		}
 		if ok {
 			items++
 		}
 	}
-	return items, items, nil
+	return items, items, items > 0, nil
 }
 
 // eraseEnd ends, in tx, an erasure whose rows are gone: it deletes the

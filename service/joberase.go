@@ -63,8 +63,16 @@ func (s *Service) jobEraseBatch(ctx context.Context, tx *store.Tx, j *store.JobR
 	if err != nil {
 		return false, false, err
 	}
-	n, it, err := s.eraseStep(ctx, tx, p.UserID, batch)
-	if err != nil || n == 0 {
+	// note: the cursor is kept in the job's params, written with the
+	// batch, so a retry resumes from the batch last committed.
+	if p.Erase == nil {
+		p.Erase = &store.EraseCursor{}
+	}
+	n, it, left, err := s.eraseStep(ctx, tx, p.UserID, batch, p.Erase)
+	if err != nil || !left {
+		return false, false, err
+	}
+	if err := writeParams(j, p); err != nil {
 		return false, false, err
 	}
 	j.Done += n

@@ -38,10 +38,12 @@ func (s *Service) wakeJobs() {
 // jobParams is what a job needs to take its items again on a retry, and
 // what a bulk delete's result gathers as it goes.
 type jobParams struct {
-	Before   *time.Time          `json:"before,omitempty"`  // empty_trash: what was in the Trash when asked
-	ItemID   int64               `json:"item_id,omitempty"` // purge_item
-	UserID   int64               `json:"user_id,omitempty"` // erase_user: whom
-	IDs      []int64             `json:"ids,omitempty"`     // bulk_delete: the ids asked for
+	Before *time.Time `json:"before,omitempty"`  // empty_trash: what was in the Trash when asked
+	ItemID int64      `json:"item_id,omitempty"` // purge_item
+	UserID int64      `json:"user_id,omitempty"` // erase_user: whom
+	// Erase is how far an erasure's batches have got (erase_user).
+	Erase    *store.EraseCursor  `json:"erase,omitempty"`
+	IDs      []int64             `json:"ids,omitempty"` // bulk_delete: the ids asked for
 	Cohort   string              `json:"cohort,omitempty"`
 	Trashed  []int64             `json:"trashed,omitempty"`
 	NotFound []int64             `json:"not_found,omitempty"`

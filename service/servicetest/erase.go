@@ -137,7 +137,7 @@ func testEraseResumes(t *testing.T, f *Fixture) {
 		if err := tx.StopAccount(f.Ctx, eve.UserID); err != nil {
 			return err
 		}
-		_, err := tx.EraseRows(f.Ctx, eve.UserID, 2)
+		_, _, err := tx.EraseRows(f.Ctx, eve.UserID, 2, &store.EraseCursor{})
 		return err
 	})
 	if err != nil {
