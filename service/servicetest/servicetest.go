@@ -97,6 +97,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"MasterKeyWrapsKeys", testMasterKeyWrapsKeys},
 		{"EraseLeavesNoCopy", testEraseLeavesNoCopy},
 		{"EraseResumes", testEraseResumes},
+		{"EraseBatchesFromCursor", testEraseBatchesFromCursor},
 		{"JobEmptyTrash", testJobEmptyTrash},
 		{"JobPurgeItem", testJobPurgeItem},
 		{"JobLeavesHeldItems", testJobLeavesHeldItems},
