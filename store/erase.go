@@ -42,20 +42,16 @@ var eraseOnItems = [2]string{"notes", "loans"}
 // hold a user's personal data, in an order that keeps every step small:
 // notes on their items, loans of their items, notes they wrote on others'
 // items. It moves cur past what it deleted and returns how many rows it
-// deleted and whether none is left; a step may delete none and still have
-// some left (it looked at limit of the user's items that had none).
+// deleted, and whether none was left to delete.
 func (t *Tx) EraseRows(ctx context.Context, userID int64, limit int, cur *EraseCursor) (n int64, done bool, err error) {
 	for cur.Stage < len(eraseOnItems) {
-		ids, more, err := t.rowsOnItems(ctx, eraseOnItems[cur.Stage], userID, limit, cur)
+		ids, err := t.rowsOnItems(ctx, eraseOnItems[cur.Stage], userID, limit, cur)
 		if err != nil {
 			return 0, false, err
 		}
 		if len(ids) > 0 {
 			n, err = t.deleteIDs(ctx, eraseOnItems[cur.Stage], ids)
 			return n, false, err
-		}
-		if more {
-			return 0, false, nil
 		}
 		*cur = EraseCursor{Stage: cur.Stage + 1}
 	}
@@ -76,48 +72,53 @@ func (t *Tx) EraseRows(ctx context.Context, userID int64, limit int, cur *EraseC
 }
 
 // rowsOnItems picks, from cur on, up to limit ids of table's rows on the
-// user's items, in (item_id, id) order, and moves cur to the last one. It
-// looks at up to limit of the user's items; more says whether it stopped
-// before the rows on their last item.
-func (t *Tx) rowsOnItems(ctx context.Context, table string, userID int64, limit int, cur *EraseCursor) (ids []int64, more bool, err error) {
+// user's items, in (item_id, id) order, and moves cur to the last one; none
+// once none is left. It reads the user's items limit at a time, and skips
+// without a query those that the last keyset read shows to have no rows.
+func (t *Tx) rowsOnItems(ctx context.Context, table string, userID int64, limit int, cur *EraseCursor) (ids []int64, err error) {
 	var next int64 // the first item past the last one read that has rows, if known
 	if cur.ItemID != 0 {
 		if ids, next, err = t.keyset(ctx, table, "item_id", cur.ItemID, cur.ID, limit); err != nil {
-			return nil, false, err
+			return nil, err
 		}
 		if len(ids) > 0 {
 			cur.ID = ids[len(ids)-1]
 		}
 		if len(ids) == limit || next == 0 {
-			return ids, len(ids) == limit, nil
+			return ids, nil
 		}
 	}
-	rows, err := t.query(ctx, `SELECT id FROM items WHERE owner_id = ? AND id > ? ORDER BY id LIMIT ?`, userID, cur.ItemID, limit)
-	if err != nil {
-		return nil, false, err
-	}
-	items, err := all(rows, scanID)
-	if err != nil {
-		return nil, false, err
-	}
-	for _, item := range items {
-		cur.ItemID, cur.ID = item, 0
-		if next != 0 && item < next {
-			continue // no rows on it
-		}
-		got, after, err := t.keyset(ctx, table, "item_id", item, 0, limit-len(ids))
+	for {
+		from := max(cur.ItemID, next-1)
+		rows, err := t.query(ctx, `SELECT id FROM items WHERE owner_id = ? AND id > ? ORDER BY id LIMIT ?`, userID, from, limit)
 		if err != nil {
-			return nil, false, err
+			return nil, err
 		}
-		if ids = append(ids, got...); len(got) > 0 {
-			cur.ID = got[len(got)-1]
+		items, err := all(rows, scanID)
+		if err != nil {
+			return nil, err
 		}
-		if len(ids) == limit || after == 0 {
-			return ids, len(ids) == limit, nil
+		for _, item := range items {
+			cur.ItemID, cur.ID = item, 0
+			if item < next {
+				continue // no rows on it
+			}
+			got, after, err := t.keyset(ctx, table, "item_id", item, 0, limit-len(ids))
+			if err != nil {
+				return nil, err
+			}
+			if ids = append(ids, got...); len(got) > 0 {
+				cur.ID = got[len(got)-1]
+			}
+			if len(ids) == limit || after == 0 {
+				return ids, nil
+			}
+			next = after
 		}
-		next = after
+		if len(ids) > 0 || len(items) < limit {
+			return ids, nil
+		}
 	}
-	return ids, len(items) == limit, nil
 }
 
 // keyset returns the ids of up to limit of table's rows whose column is
