@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -40,27 +39,7 @@ func (e *apiEnv) erasedNothingLeft(id int64) {
 		strings.Count(string(res.body), `"action":"user.erase"`) != 1 {
 		t.Errorf("user.erase: want one event naming user %d by id, got %d %s", id, res.status, res.body)
 	}
-	res = e.req("admin", "GET", "/api/v1/audit?limit=100", "")
-	var page struct {
-		Events []struct {
-			OwnerID *int64          `json:"owner_id"`
-			Summary string          `json:"summary"`
-			Snap    json.RawMessage `json:"snapshot"`
-		}
-	}
-	res.json(t, &page)
-	seen := 0
-	for _, ev := range page.Events {
-		if ev.OwnerID != nil && *ev.OwnerID == id {
-			seen++
-			if ev.Summary != "[erased]" || string(ev.Snap) != `"[erased]"` {
-				t.Errorf("an event about the erased user: want [erased], got %q %s", ev.Summary, ev.Snap)
-			}
-		}
-	}
-	if seen == 0 {
-		t.Errorf("no event about the erased user to check")
-	}
+	wantErasedEvents(t, e, "/api/v1/audit?limit=100", id)
 	if n, brk, err := e.svc.VerifyAudit(context.Background()); err != nil || brk != nil || n == 0 {
 		t.Errorf("audit verify after the erasure: want it intact, got %d, %+v, %v", n, brk, err)
 	}

@@ -25,30 +25,7 @@ func TestAPIEraseUser(t *testing.T) {
 				if res := e.raw("other", "GET", "/api/v1/items", ""); res.status != http.StatusUnauthorized {
 					t.Errorf("the erased user's token: status %d, want 401", res.status)
 				}
-				res := e.req("admin", "GET", "/api/v1/audit?action=item.trash", "")
-				if res.status != 200 {
-					t.Fatalf("audit: %d", res.status)
-				}
-				var page struct {
-					Events []struct {
-						OwnerID *int64          `json:"owner_id"`
-						Summary string          `json:"summary"`
-						Snap    json.RawMessage `json:"snapshot"`
-					}
-				}
-				res.json(t, &page)
-				seen := 0
-				for _, ev := range page.Events {
-					if ev.OwnerID != nil && *ev.OwnerID == id {
-						seen++
-						if ev.Summary != "[erased]" || string(ev.Snap) != `"[erased]"` {
-							t.Errorf("an event about the erased user: %q %s", ev.Summary, ev.Snap)
-						}
-					}
-				}
-				if seen == 0 {
-					t.Errorf("no event about the erased user to check")
-				}
+				wantErasedEvents(t, e, "/api/v1/audit?action=item.trash", id)
 			}},
 		{name: "wrong email", as: "admin", method: "POST", path: "/api/v1/users/{other_id}/erase",
 			body: `{"confirm_email":"owner@example.com"}`, status: 422, want: []string{`"confirm_email"`}, unchanged: true},
@@ -111,4 +88,35 @@ func TestHTMLEraseUser(t *testing.T) {
 		ann := e.login("ann")
 		wantPage(t, "a member's erase page", ann.get("/admin/users/"+id+"/erase"), http.StatusForbidden)
 	})
+}
+
+// wantErasedEvents fails unless the audit events at path (an admin's read
+// of the API) include some about user id, each with its summary and
+// snapshot read as "[erased]".
+func wantErasedEvents(t *testing.T, e *apiEnv, path string, id int64) {
+	t.Helper()
+	res := e.req("admin", "GET", path, "")
+	if res.status != 200 {
+		t.Fatalf("GET %s: %d", path, res.status)
+	}
+	var page struct {
+		Events []struct {
+			OwnerID *int64          `json:"owner_id"`
+			Summary string          `json:"summary"`
+			Snap    json.RawMessage `json:"snapshot"`
+		}
+	}
+	res.json(t, &page)
+	seen := 0
+	for _, ev := range page.Events {
+		if ev.OwnerID != nil && *ev.OwnerID == id {
+			seen++
+			if ev.Summary != "[erased]" || string(ev.Snap) != `"[erased]"` {
+				t.Errorf("an event about the erased user: want [erased], got %q %s", ev.Summary, ev.Snap)
+			}
+		}
+	}
+	if seen == 0 {
+		t.Errorf("GET %s: no event about the erased user to check", path)
+	}
 }
