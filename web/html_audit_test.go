@@ -81,7 +81,7 @@ func TestHTMLAuditLogNamesAndReasons(t *testing.T) {
 		purge := admin.get("/admin/audit/" + itoa(e.auditEventID(shelf.ActionItemPurge)))
 		wantPage(t, "event", purge, http.StatusOK, "<code>item.purge</code>",
 			"<dt>Actor</dt><dd>Ann <span class=\"muted\">(ann@example.com)</span>", "<dt>Reason</dt><dd>broken beyond repair</dd>",
-			"<h3>Item</h3>", "<dt>Name</dt><dd>Drill</dd>", "<h3>Notes</h3>", "<td>chuck key in the case</td>",
+			"<h3>Item</h3>", "<dt>Name</dt><dd>Drill</dd>", "<dt>Description</dt><dd>(empty)</dd>", "<h3>Notes</h3>", "<td>chuck key in the case</td>",
 			"<h3>Loans</h3>", "<th scope=\"col\">Borrower</th>", "<td>Cy</td>", "The before-image as JSON", "<dt>Hash</dt>")
 		wantPage(t, "category event", admin.get("/admin/audit/"+itoa(e.auditEventID(shelf.ActionCategoryDelete))), http.StatusOK,
 			"<dt>Actor</dt><dd>Ada", "<dt>Owner</dt><dd>Bob", "<dt>Items uncategorised</dt><dd>1</dd>", "<h3>Category</h3>", "<dd>Garden</dd>")

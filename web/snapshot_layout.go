@@ -154,12 +154,16 @@ func snapTitle(k string) string {
 }
 
 // valueOf writes one value: an RFC 3339 moment as a moment, other text as
-// it is, null as "none", nested values as compact JSON.
+// it is (empty text as "(empty)", so it does not read as a missing value),
+// null as "none", nested values as compact JSON.
 func valueOf(v any) snapValue {
 	switch x := v.(type) {
 	case nil:
 		return snapValue{Text: "none"}
 	case string:
+		if x == "" {
+			return snapValue{Text: "(empty)"}
+		}
 		if t, err := time.Parse(time.RFC3339Nano, x); err == nil {
 			return snapValue{Text: x, At: t}
 		}
