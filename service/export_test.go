@@ -1,7 +1,7 @@
 package service
 
-// HashStats reports how many password checks ran since the last
-// ResetHashStats, and the most that ran at once.
+// HashStats reports how many password hashes (checks and new passwords)
+// ran since the last ResetHashStats, and the most that ran at once.
 func HashStats() (run, peak int64) { return hashes.run.Load(), hashes.peak.Load() }
 
 // ResetHashStats starts the counts of HashStats afresh.

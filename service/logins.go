@@ -84,19 +84,37 @@ func (s *Service) Login(ctx context.Context, email, password, addr string) (shel
 }
 
 // hashBounded runs Authenticate in one of the hashing slots.
-func (s *Service) hashBounded(ctx context.Context, email, password string) (shelf.User, error) {
+func (s *Service) hashBounded(ctx context.Context, email, password string) (u shelf.User, err error) {
+	if serr := s.inHashSlot(ctx, func() { u, err = s.Authenticate(ctx, email, password) }); serr != nil {
+		return shelf.User{}, serr
+	}
+	return u, err
+}
+
+// newHash hashes a new password in one of the hashing slots, as a login
+// does: an admin setting passwords from the web holds no more memory than
+// that many logins.
+func (s *Service) newHash(ctx context.Context, password string) (hash string, err error) {
+	err = s.inHashSlot(ctx, func() { hash = hashPassword(password) })
+	return hash, err
+}
+
+// inHashSlot runs fn once a hashing slot is free (see hashSlots), or
+// refuses as busy (ERATELIMIT) after hashWait.
+func (s *Service) inHashSlot(ctx context.Context, fn func()) error {
 	timer := time.NewTimer(hashWait)
 	defer timer.Stop()
 	select {
 	case s.hashing <- struct{}{}:
 	case <-timer.C:
-		return shelf.User{}, &shelf.Error{Code: shelf.ERATELIMIT, RetryAfter: time.Second,
-			Message: "Too many logins at once; try again in a moment."}
+		return &shelf.Error{Code: shelf.ERATELIMIT, RetryAfter: time.Second,
+			Message: "Too many passwords are being checked at once; try again in a moment."}
 	case <-ctx.Done():
-		return shelf.User{}, ctx.Err()
+		return ctx.Err()
 	}
 	defer func() { <-s.hashing }()
-	return s.Authenticate(ctx, email, password)
+	fn()
+	return nil
 }
 
 // UnlockLogins forgets the failed logins of a user's account, so that they

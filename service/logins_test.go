@@ -178,3 +178,37 @@ func TestLoginThrottleHoldsAcrossServices(t *testing.T) {
 		}
 	})
 }
+
+// TestNewPasswordsAreHashedInSlots: passwords an admin sets from the web
+// (a new user, a reset) are hashed in the same bounded slots as logins, so
+// that a burst of them holds no more memory than that many logins.
+func TestNewPasswordsAreHashedInSlots(t *testing.T) {
+	onEngines(t, func(t *testing.T, db *store.DB) {
+		svc := service.New(db)
+		admin, err := svc.AddUser(t.Context(), service.NewUser{Email: "ada@example.com", Name: "Ada", Password: "a long password", Role: shelf.RoleAdmin})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := shelf.Actor{UserID: admin.ID, Role: shelf.RoleAdmin, RequestID: "test"}
+		n := 3 * service.HashSlots
+		service.ResetHashStats()
+		var wg sync.WaitGroup
+		errs := make([]error, 2*n)
+		for i := range n {
+			wg.Go(func() {
+				_, errs[i] = svc.CreateUser(t.Context(), a, service.NewUser{Email: fmt.Sprintf("new%d@example.com", i),
+					Name: fmt.Sprint("New ", i), Password: "another long password"})
+			})
+			wg.Go(func() { _, errs[n+i] = svc.ResetPassword(t.Context(), a, admin.ID, "a new long password") })
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if c := shelf.ErrorCode(err); c != "" && c != shelf.ERATELIMIT {
+				t.Fatalf("call %d: want done or busy (429), got %v", i, err)
+			}
+		}
+		if run, peak := service.HashStats(); run == 0 || peak > int64(service.HashSlots) {
+			t.Errorf("%d new passwords at once: %d hashes, %d at once; want at most %d at once", 2*n, run, peak, service.HashSlots)
+		}
+	})
+}

@@ -20,8 +20,15 @@ const (
 	argonKeyLen  = 32
 )
 
-// hashPassword returns a PHC-format Argon2id hash of password.
-func hashPassword(password string) string {
+// hashPassword returns a PHC-format Argon2id hash of password, counted in
+// hashes.
+func hashPassword(password string) (hash string) {
+	hashes.count(func() { hash = phcHash(password) })
+	return hash
+}
+
+// phcHash returns a PHC-format Argon2id hash of password.
+func phcHash(password string) string {
 	salt := make([]byte, 16)
 	_, _ = rand.Read(salt)
 	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
@@ -51,20 +58,30 @@ func checkPassword(hash, password string) bool {
 	if err != nil {
 		return false
 	}
-	n := hashes.inFlight.Add(1)
-	defer hashes.inFlight.Add(-1)
-	hashes.run.Add(1)
-	for peak := hashes.peak.Load(); n > peak && !hashes.peak.CompareAndSwap(peak, n); peak = hashes.peak.Load() {
-	}
-	got := argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want)))
+	var got []byte
+	hashes.count(func() { got = argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want))) })
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
 
-// hashes counts the password checks of this process: how many ran, how many
-// run now, and the most that ever ran at once (what Login's slots bound).
-var hashes struct{ run, inFlight, peak atomic.Int64 }
+// hashStats counts the password hashes of this process (checks and new
+// passwords): how many ran, how many run now, and the most that ever ran at
+// once (what the hashing slots bound).
+type hashStats struct{ run, inFlight, peak atomic.Int64 }
+
+var hashes hashStats
+
+// count runs one hash, fn, and counts it.
+func (h *hashStats) count(fn func()) {
+	n := h.inFlight.Add(1)
+	defer h.inFlight.Add(-1)
+	h.run.Add(1)
+	for peak := h.peak.Load(); n > peak && !h.peak.CompareAndSwap(peak, n); peak = h.peak.Load() {
+	}
+	fn()
+}
 
 // dummyHash is checked against when a login names no user, so that unknown
 // emails take as long as wrong passwords. It is made on first use, so that a
 // process that never sees a failed login never pays its memory.
-var dummyHash = sync.OnceValue(func() string { return hashPassword("not a password of anyone") })
+// (It is not counted in hashes: it is made once, not per login.)
+var dummyHash = sync.OnceValue(func() string { return phcHash("not a password of anyone") })

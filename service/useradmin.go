@@ -18,6 +18,9 @@ func (s *Service) CreateUser(ctx context.Context, a shelf.Actor, nu NewUser) (sh
 	if err != nil {
 		return shelf.User{}, err
 	}
+	if u.PasswordHash, err = s.newHash(ctx, nu.Password); err != nil {
+		return shelf.User{}, err
+	}
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
 		if u, err = insertUser(ctx, tx, u); err != nil {
 			return err
@@ -58,9 +61,12 @@ func (s *Service) ResetPassword(ctx context.Context, a shelf.Actor, id int64, pa
 		}
 		return PasswordReset{}, shelf.Invalid(map[string]string{"password": msg})
 	}
-	hash := hashPassword(password)
+	hash, err := s.newHash(ctx, password)
+	if err != nil {
+		return PasswordReset{}, err
+	}
 	var res PasswordReset
-	err := s.db.Write(ctx, func(tx *store.Tx) error {
+	err = s.db.Write(ctx, func(tx *store.Tx) error {
 		u, err := findUser(ctx, tx, id)
 		if err != nil {
 			return err

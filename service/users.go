@@ -30,6 +30,9 @@ func (s *Service) AddUser(ctx context.Context, nu NewUser) (shelf.User, error) {
 	if err != nil {
 		return shelf.User{}, err
 	}
+	if u.PasswordHash, err = s.newHash(ctx, nu.Password); err != nil {
+		return shelf.User{}, err
+	}
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
 		u, err = insertUser(ctx, tx, u)
 		return err
@@ -38,7 +41,7 @@ func (s *Service) AddUser(ctx context.Context, nu NewUser) (shelf.User, error) {
 }
 
 // check validates and tidies what it takes to add a user, and returns the
-// user to insert, with the password hashed.
+// user to insert, without its password hash (which the caller makes).
 func (nu NewUser) check(now time.Time) (shelf.User, error) {
 	nu.Email = strings.ToLower(strings.TrimSpace(nu.Email))
 	nu.Name = strings.TrimSpace(nu.Name)
@@ -61,7 +64,7 @@ func (nu NewUser) check(now time.Time) (shelf.User, error) {
 	if len(fields) > 0 {
 		return shelf.User{}, shelf.Invalid(fields)
 	}
-	return shelf.User{Email: nu.Email, Name: nu.Name, PasswordHash: hashPassword(nu.Password), Role: nu.Role, CreatedAt: now}, nil
+	return shelf.User{Email: nu.Email, Name: nu.Name, Role: nu.Role, CreatedAt: now}, nil
 }
 
 // passwordProblem says what is wrong with a new password, or "" when it
